@@ -1,0 +1,1 @@
+"""RR Freight: shipping and freight for the Repair/Return program."""

@@ -1,0 +1,170 @@
+"""create_app(): routers, body limit, one error handler → application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from freight.db import engine_for, session_factory
+from freight.errors import AppError, FieldError
+from freight.settings import Settings, get_settings
+
+log = logging.getLogger("freight.app")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, *, type_: str = "about:blank", **extra: Any) -> Response:
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def _app_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    extra: dict[str, Any] = dict(exc.extra)
+    if exc.errors:
+        extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
+    response = problem(exc.status, exc.title, exc.detail, type_=exc.type, **extra)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors: list[FieldError] = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            return problem(400, "Malformed JSON", f"The request body is not valid JSON: {err.get('msg')}")
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        errors.append(FieldError(_field_name(tuple(err.get("loc", ()))), msg))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem(
+        422, "Unprocessable content", detail,
+        type_="https://rr-freight.example/problems/validation",
+        errors=[{"field": e.field, "message": e.message} for e in errors],
+    )  # fmt: skip
+
+
+async def _http_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+
+
+async def _unexpected(_: Request, exc: Exception) -> Response:
+    log.exception("request.failed", exc_info=exc)
+    return problem(500, "Internal server error", "Something went wrong; nothing was half-saved.")
+
+
+_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Payload too large", 400: "Bad request"}
+
+
+class BodyLimit:
+    """Refuse bodies over the limit (413) before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = {
+            "type": "about:blank", "title": "Payload too large", "status": 413,
+            "detail": f"The request body is larger than {self.limit} bytes.",
+        }  # fmt: skip
+        response = JSONResponse(body, status_code=413, media_type=PROBLEM)
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API application, wired from Settings."""
+    settings = settings or get_settings()
+    app = FastAPI(title="RR Freight", version="0.1.0", description=__doc__)
+    app.state.settings = settings
+    app.state.engine = engine_for(settings.db_url)
+    app.state.session_factory = session_factory(app.state.engine)
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    for router in _routers():
+        app.include_router(router)
+    _ops_routes(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def _routers() -> list[Any]:
+    from freight.repairs.api import router as repairs
+
+    return [repairs]
+
+
+def _ops_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> Response:
+        checks: dict[str, str] = {}
+        try:
+            with app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        checks["broker"] = _broker_check(app.state.settings)
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
+
+
+def _broker_check(settings: Settings) -> str:
+    if settings.embedded:
+        return "ok"
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.redis_url or "", socket_timeout=1).ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {exc.__class__.__name__}"
+
+

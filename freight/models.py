@@ -1,0 +1,16 @@
+"""Every table, imported in one place for Alembic and create_all."""
+
+from freight.auth.models import ApiToken
+from freight.claims.models import Claim
+from freight.db import Base
+from freight.finance.models import CarrierInvoiceLine
+from freight.jobs.models import Job
+from freight.quotes.models import Payment, Quote
+from freight.repairs.models import Receipt, RepairRequest, RRHistory
+from freight.shipments.models import Shipment, TrackingEvent
+from freight.webhooks.models import WebhookEvent
+
+__all__ = [
+    "ApiToken", "Base", "CarrierInvoiceLine", "Claim", "Job", "Payment", "Quote", "Receipt",
+    "RRHistory", "RepairRequest", "Shipment", "TrackingEvent", "WebhookEvent",
+]  # fmt: skip

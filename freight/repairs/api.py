@@ -1,0 +1,107 @@
+"""Repair Request routes: thin — dependencies, one service call, a schema."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
+from freight.repairs import service
+from freight.repairs.schemas import (
+    DecisionOut,
+    FreightTermsIn,
+    ReceiptIn,
+    RepairRequestIn,
+    RepairRequestOut,
+    RepairRequestPage,
+    StatusChangeIn,
+)
+from freight.repairs.views import rr_out
+from freight.schemas import FreightTermsOut, country_field
+from freight.errors import FieldError, ValidationFailedError
+from freight.geo.rules import ExportRestrictedError
+from freight.policy import terms_policy
+from freight.terms.rules import decide_terms
+
+router = APIRouter(prefix="/api/v1", tags=["repair requests"])
+
+
+@router.post("/freight-terms", response_model=FreightTermsOut)
+def freight_terms(body: FreightTermsIn, _: StaffDep, settings: SettingsDep) -> FreightTermsOut:
+    """Decide who pays freight for a direction and destination (no side effects)."""
+    try:
+        country = country_field(body.country)
+    except ValueError as exc:
+        raise ValidationFailedError(str(exc), [FieldError("country", str(exc))]) from exc
+    try:
+        terms = decide_terms(
+            direction=body.direction, country=country, kind=body.kind, purpose=body.purpose,
+            policy=terms_policy(settings),
+        )  # fmt: skip
+    except ExportRestrictedError as exc:
+        raise ValidationFailedError(str(exc), [FieldError("country", str(exc))], rule="P-EXPORT") from exc
+    return FreightTermsOut(**terms.as_json())
+
+
+@router.post("/repair-requests", status_code=201, response_model=RepairRequestOut)
+def open_repair_request(
+    body: RepairRequestIn, who: StaffDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> RepairRequestOut:
+    """Open a Repair Request (one open RR per serial number)."""
+    rr = service.open_rr(session, data=body, actor=who.name, now=now, settings=settings)
+    return rr_out(session, rr)
+
+
+@router.get("/repair-requests", response_model=RepairRequestPage)
+def list_repair_requests(
+    _: StaffDep,
+    session: SessionDep,
+    status: str | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> RepairRequestPage:
+    """List RRs newest first; filter by status and text; follow next_cursor for more."""
+    page = service.list_rrs(session, status=status, q=q, limit=limit, cursor=cursor)
+    return RepairRequestPage(
+        items=[rr_out(session, rr, full=False) for rr in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/repair-requests/{rr_number}", response_model=RepairRequestOut)
+def get_repair_request(rr_number: str, _: StaffDep, session: SessionDep) -> RepairRequestOut:
+    """One RR with history, receipts, shipments, quotes and claims."""
+    return rr_out(session, service.get_rr(session, rr_number))
+
+
+@router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)
+def change_status(
+    rr_number: str, body: StatusChangeIn, who: StaffDep, session: SessionDep, now: NowDep
+) -> RepairRequestOut:
+    """Move received→in_repair→ready_to_ship, delivered→closed, or cancel."""
+    rr = service.change_status(
+        session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now
+    )
+    return rr_out(session, rr)
+
+
+@router.post("/repair-requests/{rr_number}/receipt")
+def log_receipt(
+    rr_number: str,
+    body: ReceiptIn,
+    who: StaffDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> dict[str, Any]:
+    """Receiving desk: accept the unit or reject it with every reason that applies."""
+    rr, receipt, decision = service.record_receipt(
+        session, rr_number=rr_number, data=body, actor=who.name, now=now, settings=settings
+    )
+    return {
+        "accepted": decision.accepted,
+        "receipt_id": receipt.id,
+        "reasons": [DecisionOut(rule=d.rule, code=d.code, reason=d.reason) for d in decision.reasons],
+        "repair_request": rr_out(session, rr),
+    }

@@ -1,0 +1,164 @@
+"""Repair Request wire models."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from freight.schemas import AddressIn, AddressOut, FreightTermsOut, MoneyIn, MoneyOut, Strict
+
+Serial = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"),
+]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CustomerIn(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    email: str
+    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip()
+        if not _EMAIL.match(value) or len(value) > 320:
+            raise ValueError(f"'{value}' is not an email address")
+        return value.lower()
+
+
+class ProofOfPurchaseIn(Strict):
+    document_type: Literal["invoice", "packing_slip", "web_order"]
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reseller: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
+    purchase_date: date | None = None
+    price: MoneyIn | None = None
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, value: MoneyIn | None) -> MoneyIn | None:
+        if value is not None and value.amount < 0:
+            raise ValueError("price must not be negative")
+        return value
+
+
+class RepairRequestIn(Strict):
+    kind: Literal["repair", "credit_return"] = "repair"
+    serial_number: Serial
+    part_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    product_description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+    ]
+    customer: CustomerIn
+    return_address: AddressIn
+    proof_of_purchase: ProofOfPurchaseIn
+    insurance_requested: bool = False
+    declared_value: MoneyIn | None = None
+    special_requirements: Annotated[str, StringConstraints(max_length=2000)] = ""
+    customer_received_at: datetime | None = Field(
+        default=None, description="Credit returns: when the customer received the product"
+    )
+
+    @field_validator("declared_value")
+    @classmethod
+    def _declared(cls, value: MoneyIn | None) -> MoneyIn | None:
+        if value is not None and value.amount < 0:
+            raise ValueError("declared value must not be negative")
+        return value
+
+    @model_validator(mode="after")
+    def _insurance_needs_value(self) -> RepairRequestIn:
+        if self.insurance_requested and (self.declared_value is None or self.declared_value.amount <= 0):
+            raise ValueError("declared_value: insurance requested needs a positive declared value")
+        if self.customer_received_at is not None and self.customer_received_at.tzinfo is None:
+            raise ValueError("customer_received_at: must include a time zone")
+        return self
+
+
+class StatusChangeIn(Strict):
+    status: str
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ReceiptIn(Strict):
+    rr_marked_on_carton: bool
+    freight_collect: bool
+    visible_damage: bool
+    serial_number_seen: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)]
+    third_party_equipment: bool = False
+    out_of_warranty: bool = False
+    original_packaging: bool | None = None
+    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    carrier: Annotated[str | None, StringConstraints(max_length=40)] = None
+    tracking_number: Annotated[str | None, StringConstraints(max_length=100)] = None
+
+
+class FreightTermsIn(Strict):
+    direction: Literal["inbound", "outbound"]
+    country: Any
+    kind: Literal["repair", "credit_return"] = "repair"
+    purpose: Literal["repair_return", "return_to_sender", "customer_inbound"] | None = None
+
+
+class DecisionOut(BaseModel):
+    rule: str
+    code: str
+    reason: str
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    rule: str | None
+    note: str
+
+
+class CustomerOut(BaseModel):
+    name: str
+    email: str
+    phone: str | None
+
+
+class ReceiptOut(BaseModel):
+    id: int
+    accepted: bool
+    received_at: datetime
+    reasons: list[DecisionOut]
+    notes: str
+
+
+class RepairRequestOut(BaseModel):
+    rr_number: str
+    kind: str
+    serial_number: str
+    part_number: str
+    product_description: str
+    customer: CustomerOut
+    return_address: AddressOut
+    proof_of_purchase: dict[str, Any]
+    insurance_requested: bool
+    declared_value: MoneyOut | None
+    special_requirements: str
+    status: str
+    issued_at: datetime
+    inbound_deadline: datetime
+    first_carrier_scan_at: datetime | None
+    received_at: datetime | None
+    repair_due: date | None
+    freight_terms: FreightTermsOut
+    history: list[HistoryOut] = []
+    receipts: list[ReceiptOut] = []
+    shipments: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
+    claims: list[dict[str, Any]] = []
+
+
+class RepairRequestPage(BaseModel):
+    items: list[RepairRequestOut]
+    next_cursor: str | None

@@ -1,0 +1,212 @@
+"""Repair Request use cases: open, list, read, receive, move. Never commits."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from freight.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError, invalid
+from freight.geo.rules import ExportRestrictedError
+from freight.policy import business_calendar, terms_policy
+from freight.repairs import repository as repo
+from freight.repairs.models import Receipt, RepairRequest
+from freight.repairs.rules import (
+    RRStatus,
+    ReceiptDecision,
+    ReceiptInspection,
+    TransitionError,
+    check_staff_transition,
+    decide_receipt,
+    inbound_deadline,
+    new_rr_number,
+)
+from freight.repairs.schemas import ReceiptIn, RepairRequestIn
+from freight.settings import Settings
+from freight.terms.rules import FreightTerms, decide_terms
+
+CLOSED_STATUSES = frozenset({RRStatus.CANCELLED, RRStatus.CLOSED, RRStatus.REFUNDED})
+_STATUS_VALUES = frozenset(s.value for s in RRStatus)
+RECEIVABLE = frozenset({RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT})
+
+
+def get_rr(session: Session, rr_number: str, *, lock: bool = False) -> RepairRequest:
+    """The RR or a 404 naming it."""
+    rr = repo.get_by_number(session, rr_number, lock=lock)
+    if rr is None:
+        raise NotFoundError(f"Repair Request {rr_number} does not exist.", rr_number=rr_number)
+    return rr
+
+
+def outbound_terms(rr_kind: str, country: str, settings: Settings) -> FreightTerms:
+    """Who pays the return trip to this country (P-NA / P-QUOTE / P-EXPORT)."""
+    purpose = "return_to_sender" if rr_kind == "credit_return" else "repair_return"
+    return decide_terms(
+        direction="outbound", country=country, kind=rr_kind,  # type: ignore[arg-type]
+        purpose=purpose, policy=terms_policy(settings),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def open_rr(
+    session: Session, *, data: RepairRequestIn, actor: str, now: datetime, settings: Settings
+) -> RepairRequest:
+    """Open an RR (P-SERIAL, P-POP, P-EXPORT checked); 409 if the serial already has one."""
+    serial = data.serial_number.upper()
+    existing = repo.open_rr_for_serial(session, serial)
+    if existing is not None:
+        raise ConflictError(
+            f"Serial number {serial} already has an open Repair Request "
+            f"({existing.rr_number}, {existing.status}); one RR per serial number (P-SERIAL).",
+            rr_number=existing.rr_number,
+        )
+    try:
+        terms = outbound_terms(data.kind, data.return_address.country, settings)
+    except ExportRestrictedError as exc:
+        raise ValidationFailedError(
+            str(exc), [FieldError("return_address.country", str(exc))], rule="P-EXPORT"
+        ) from exc
+    rr = RepairRequest(
+        rr_number=_unique_rr_number(session),
+        kind=data.kind,
+        serial_number=serial,
+        open_serial=serial,
+        part_number=data.part_number,
+        product_description=data.product_description,
+        customer_name=data.customer.name,
+        customer_email=data.customer.email,
+        customer_phone=data.customer.phone,
+        return_address=data.return_address.model_dump(mode="json"),
+        proof_of_purchase=data.proof_of_purchase.model_dump(mode="json", exclude_none=True),
+        insurance_requested=data.insurance_requested,
+        declared_value_amount=data.declared_value.amount if data.declared_value else None,
+        declared_value_currency=data.declared_value.currency if data.declared_value else None,
+        special_requirements=data.special_requirements,
+        freight_terms=terms.as_json(),
+        issued_at=now,
+        inbound_deadline=inbound_deadline(now, settings.inbound_window_days),
+        customer_received_at=data.customer_received_at,
+        created_by=actor,
+    )
+    session.add(rr)
+    repo.add_history(session, rr, to_status=RRStatus.ISSUED, actor=actor, at=now, note="RR issued")
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:  # a concurrent open for the same serial won the race
+        raise ConflictError(
+            f"Serial number {serial} already has an open Repair Request (P-SERIAL)."
+        ) from exc
+    return rr
+
+
+def _unique_rr_number(session: Session) -> str:
+    for _ in range(10):
+        number = new_rr_number()
+        if not repo.rr_number_taken(session, number):
+            return number
+    raise RuntimeError("could not allocate an RR number")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[RepairRequest]
+    next_cursor: str | None
+
+
+def list_rrs(
+    session: Session, *, status: str | None, q: str | None, limit: int, cursor: str | None
+) -> Page:
+    """A page of RRs, newest first; the cursor is opaque to callers."""
+    if status is not None and status not in _STATUS_VALUES:
+        raise invalid("status", f"unknown status '{status}'; one of {', '.join(RRStatus)}")
+    after = _decode_cursor(cursor) if cursor else None
+    rows = repo.list_page(session, status=status, q=q, limit=limit + 1, after_id=after)
+    more = len(rows) > limit
+    items = rows[:limit]
+    nxt = _encode_cursor(items[-1].id) if more and items else None
+    return Page(items=items, next_cursor=nxt)
+
+
+def _encode_cursor(rr_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{rr_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = text.split(":")
+        if kind != "id":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise invalid("cursor", "is not a cursor this API returned") from exc
+
+
+def change_status(
+    session: Session, *, rr_number: str, target: str, note: str, actor: str, now: datetime
+) -> RepairRequest:
+    """Staff moves (received→in_repair→ready_to_ship, delivered→closed, cancel)."""
+    rr = get_rr(session, rr_number, lock=True)
+    if target not in _STATUS_VALUES:
+        raise invalid("status", f"unknown status '{target}'; one of {', '.join(RRStatus)}")
+    try:
+        check_staff_transition(RRStatus(rr.status), RRStatus(target))
+    except TransitionError as exc:
+        raise ConflictError(str(exc), current=rr.status, allowed=exc.allowed) from exc
+    repo.add_history(session, rr, to_status=target, actor=actor, at=now, note=note)
+    if target in CLOSED_STATUSES:
+        rr.open_serial = None
+    return rr
+
+
+def record_receipt(
+    session: Session, *, rr_number: str, data: ReceiptIn, actor: str, now: datetime, settings: Settings
+) -> tuple[RepairRequest, Receipt, ReceiptDecision]:
+    """Receiving desk: accept (SLA clock starts, P-SLA) or reject with every P-REJECT reason."""
+    rr = get_rr(session, rr_number, lock=True)
+    if rr.status not in RECEIVABLE:
+        raise ConflictError(
+            f"Repair Request {rr.rr_number} is '{rr.status}'; a receipt can only be logged "
+            f"while it is issued or inbound_in_transit.",
+            current=rr.status,
+        )
+    inspection = ReceiptInspection(
+        rr_marked_on_carton=data.rr_marked_on_carton,
+        freight_collect=data.freight_collect,
+        visible_damage=data.visible_damage,
+        serial_number_seen=data.serial_number_seen,
+        third_party_equipment=data.third_party_equipment,
+        out_of_warranty=data.out_of_warranty,
+        original_packaging=data.original_packaging,
+    )
+    decision = decide_receipt(
+        inspection, expected_serial=rr.serial_number, kind=rr.kind,  # type: ignore[arg-type]
+        now=now, customer_received_at=rr.customer_received_at,
+        credit_days=settings.credit_return_days,
+    )  # fmt: skip
+    receipt = Receipt(
+        rr_id=rr.id, rr_number_seen=rr.rr_number if data.rr_marked_on_carton else None,
+        received_at=now, inspection=data.model_dump(mode="json"), accepted=decision.accepted,
+        reasons=[{"rule": d.rule, "code": d.code, "reason": d.reason} for d in decision.reasons],
+        actor=actor, notes=data.notes, carrier=data.carrier, tracking_number=data.tracking_number,
+    )  # fmt: skip
+    session.add(receipt)
+    rr.received_at = now
+    if decision.accepted:
+        rr.repair_due = business_calendar(settings).repair_due(now, settings.repair_sla_working_days)
+        repo.add_history(
+            session, rr, to_status=RRStatus.RECEIVED, actor=actor, at=now, rule="P-SLA",
+            note=f"Received; repair due {rr.repair_due.isoformat()}",
+        )  # fmt: skip
+    else:
+        first = decision.reasons[0]
+        repo.add_history(
+            session, rr, to_status=RRStatus.REJECTED, actor=actor, at=now, rule=first.rule,
+            note="Rejected: " + "; ".join(d.reason for d in decision.reasons),
+        )  # fmt: skip
+    session.flush()
+    return rr, receipt, decision

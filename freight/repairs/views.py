@@ -1,0 +1,64 @@
+"""RR → response model (shared by the staff API, customer tracking and pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from freight.repairs import repository as repo
+from freight.repairs.models import RepairRequest
+from freight.repairs.schemas import (
+    CustomerOut,
+    DecisionOut,
+    HistoryOut,
+    ReceiptOut,
+    RepairRequestOut,
+)
+from freight.schemas import AddressOut, FreightTermsOut, MoneyOut
+
+# Feature modules register extra sections (shipments, quotes, claims) without repairs importing them.
+SECTION_LOADERS: dict[str, Any] = {}
+
+
+def rr_out(session: Session, rr: RepairRequest, *, full: bool = True) -> RepairRequestOut:
+    """The RR as the API shows it; `full` adds history, receipts and registered sections."""
+    out = RepairRequestOut(
+        rr_number=rr.rr_number,
+        kind=rr.kind,
+        serial_number=rr.serial_number,
+        part_number=rr.part_number,
+        product_description=rr.product_description,
+        customer=CustomerOut(name=rr.customer_name, email=rr.customer_email, phone=rr.customer_phone),
+        return_address=AddressOut(**rr.return_address),
+        proof_of_purchase=rr.proof_of_purchase,
+        insurance_requested=rr.insurance_requested,
+        declared_value=MoneyOut.of(rr.declared_value_amount, rr.declared_value_currency),
+        special_requirements=rr.special_requirements,
+        status=rr.status,
+        issued_at=rr.issued_at,
+        inbound_deadline=rr.inbound_deadline,
+        first_carrier_scan_at=rr.first_carrier_scan_at,
+        received_at=rr.received_at,
+        repair_due=rr.repair_due,
+        freight_terms=FreightTermsOut(**rr.freight_terms),
+    )
+    if not full:
+        return out
+    out.history = [
+        HistoryOut(
+            at=h.at, from_status=h.from_status, to_status=h.to_status, actor=h.actor,
+            rule=h.rule, note=h.note,
+        )
+        for h in rr.history
+    ]  # fmt: skip
+    out.receipts = [
+        ReceiptOut(
+            id=r.id, accepted=r.accepted, received_at=r.received_at, notes=r.notes,
+            reasons=[DecisionOut(**d) for d in r.reasons],
+        )
+        for r in repo.receipts_for(session, rr.id)
+    ]  # fmt: skip
+    for name, loader in SECTION_LOADERS.items():
+        setattr(out, name, loader(session, rr))
+    return out
