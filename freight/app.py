@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any
 
@@ -131,10 +132,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _routers() -> list[Any]:
-    from freight.repairs.api import router as repairs
+# Every feature's router; each module exposes `router`.
+ROUTER_MODULES = (
+    "freight.repairs.api",
+    "freight.shipments.api",
+    "freight.quotes.api",
+    "freight.finance.api",
+    "freight.tracking.api",
+    "freight.claims.api",
+    "freight.webhooks.api",
+    "freight.jobs.api",
+)
 
-    return [repairs]
+
+def _routers() -> list[Any]:
+    return [importlib.import_module(m).router for m in ROUTER_MODULES]
 
 
 def _ops_routes(app: FastAPI) -> None:

@@ -53,7 +53,7 @@ def _tokens_create(args: argparse.Namespace) -> int:
 
 def _sandbox_carrier(args: argparse.Namespace) -> int:
     from carriers.sandbox.server import serve as serve_sandbox
-    from freight.carrier import carrier_config
+    from freight.ports import carrier_config
 
     serve_sandbox(args.host, args.port, carrier_config(get_settings()))
     return 0

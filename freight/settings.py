@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     carrier_max_attempts: int = 5
     carrier_max_retry_seconds: float = 60.0
     tracking_quiet_minutes: int = 360
+    sandbox_db: Path | None = None  # default: <data_dir>/sandbox-carrier.db
+    sandbox_webhook_url: str | None = None
+    sandbox_latency_ms: int = 0
+    sandbox_faults: str | None = None
     max_transit_days: int = 7
 
     # Payments (Stripe); without a key the sandbox provider is used

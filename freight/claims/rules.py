@@ -1,0 +1,200 @@
+"""Carrier damage/loss claims: who files, by when, what evidence to keep (P-CLAIM). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Literal
+
+from freight.rules import Decision, RuleError, TransitionError
+
+Basis = Literal["delivery", "mailing", "pickup"]
+ClaimKind = Literal["damage", "concealed_damage", "loss"]
+Filer = Literal["customer", "sender", "vendor"]
+
+
+@dataclass(frozen=True)
+class ClaimDeadline:
+    """Days a carrier allows for a claim, counted from the basis event."""
+
+    label: str
+    days: int
+    basis: Basis
+    international_days: int | None = None  # when the international limit differs
+
+    def days_for(self, international: bool) -> int:
+        """The limit for a domestic or international shipment."""
+        if international and self.international_days is not None:
+            return self.international_days
+        return self.days
+
+
+DEFAULT_CARRIER = "default"
+# SPEC §5 defaults; keys are Shippo carrier tokens (lower case).
+CLAIM_DEADLINES: Mapping[str, ClaimDeadline] = MappingProxyType(
+    {
+        "ups": ClaimDeadline("UPS", 60, "delivery"),
+        "fedex": ClaimDeadline("FedEx", 60, "delivery", international_days=21),
+        "usps": ClaimDeadline("USPS", 60, "mailing"),
+        "dhl_express": ClaimDeadline("DHL Express", 30, "pickup"),
+        DEFAULT_CARRIER: ClaimDeadline("", 30, "delivery"),
+    }
+)
+
+# When the basis event is unknown, fall back to the nearest known event; hand-over dates come
+# before delivery so the deadline errs early (filing early is always safe), and "now" is last.
+_FALLBACKS: Mapping[Basis, tuple[Basis, ...]] = {
+    "mailing": ("mailing", "pickup", "delivery"),
+    "pickup": ("pickup", "mailing", "delivery"),
+    "delivery": ("delivery", "pickup", "mailing"),
+}
+
+
+def _carrier_label(carrier: str, rule: ClaimDeadline) -> str:
+    """The carrier's display name ("canada_post" → "Canada Post" for unknown tokens)."""
+    return rule.label or carrier.replace("_", " ").strip().title() or "Carrier"
+
+
+def _date_of(moment: datetime, name: str) -> date:
+    """The calendar date of an aware datetime in its own zone (carriers count local days)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise RuleError(f"{name} must be timezone-aware.", field=name)
+    return moment.date()
+
+
+def claim_file_by(
+    *,
+    carrier: str,
+    international: bool,
+    delivered_at: datetime | None,
+    mailed_at: datetime | None,
+    picked_up_at: datetime | None,
+    now: datetime,
+) -> tuple[date, str]:
+    """P-CLAIM: the last day to file with the carrier, and a sentence saying how it was counted."""
+    token = carrier.strip().lower()
+    rule = CLAIM_DEADLINES.get(token, CLAIM_DEADLINES[DEFAULT_CARRIER])
+    days = rule.days_for(international)
+    known: dict[Basis, datetime | None] = {
+        "delivery": delivered_at,
+        "mailing": mailed_at,
+        "pickup": picked_up_at,
+    }
+    used: Basis | None = next((b for b in _FALLBACKS[rule.basis] if known[b] is not None), None)
+    moment = known[used] if used else None
+    start = _date_of(moment or now, f"{used}_at" if used else "now")
+    scope = " (international)" if international and rule.international_days is not None else ""
+    sentence = f"{_carrier_label(token, rule)}: within {days} days after {rule.basis}{scope}"
+    if used != rule.basis:
+        counted = f"counted from {used}" if used else "counted from today"
+        sentence += f" (no {rule.basis} date known, {counted})"
+    return start + timedelta(days=days), sentence
+
+
+def claim_filer(direction: Literal["inbound", "outbound"]) -> tuple[Filer, Decision]:
+    """Who files a carrier claim: the customer for outbound, the sender for inbound."""
+    if direction == "outbound":
+        return "customer", Decision(
+            "P-CLAIM",
+            "You file any damage or loss claim with the carrier (or your insurer); "
+            "keep the shipping container, packing material and unit intact until it is settled.",
+            "customer_files",
+        )
+    if direction == "inbound":
+        return "sender", Decision(
+            "P-INBOUND",
+            "The sender files any claim with its carrier: the vendor is not liable for "
+            "items lost or damaged on the way to the repair depot.",
+            "sender_files",
+        )
+    raise RuleError(
+        f"direction must be 'inbound' or 'outbound', not {direction!r}.", field="direction"
+    )
+
+
+_COMMON_EVIDENCE = (
+    "The tracking number and a copy of the shipping label.",
+    "Proof of value: the invoice or packing slip.",
+)
+_EVIDENCE: Mapping[ClaimKind, tuple[str, ...]] = {
+    "damage": (
+        "Point out the visible damage to the carrier at delivery, or report it at once.",
+        "Keep the shipping container, packing material and unit intact.",
+        "Photos of the carton (all sides, with the label) and of the damaged unit.",
+        *_COMMON_EVIDENCE,
+    ),
+    "concealed_damage": (
+        "Report concealed damage to the carrier promptly, as soon as it is found.",
+        "Keep the shipping container, packing material and unit intact.",
+        "Photos of the carton (all sides, with the label) and of the damaged unit.",
+        *_COMMON_EVIDENCE,
+    ),
+    "loss": (
+        "Proof of shipment: the carrier receipt or pickup confirmation.",
+        *_COMMON_EVIDENCE,
+        "A description of the contents and packaging to help the carrier trace the parcel.",
+    ),
+}
+
+
+def evidence_checklist(kind: ClaimKind) -> tuple[str, ...]:
+    """What to keep and gather for a claim of this kind."""
+    try:
+        return _EVIDENCE[kind]
+    except KeyError:
+        raise RuleError(f"Unknown claim kind {kind!r}.", field="kind") from None
+
+
+class ClaimStatus(StrEnum):
+    OPEN = "open"
+    NOTIFIED = "notified"
+    FILED = "filed"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+
+_C = ClaimStatus
+# open → notified (filer told) → filed (filer confirms) → closed; unfiled claims may be closed
+# (filer declines) or expire when the carrier deadline passes. closed and expired are terminal.
+CLAIM_TRANSITIONS: Mapping[ClaimStatus, frozenset[ClaimStatus]] = MappingProxyType(
+    {
+        _C.OPEN: frozenset({_C.NOTIFIED, _C.FILED, _C.CLOSED, _C.EXPIRED}),
+        _C.NOTIFIED: frozenset({_C.FILED, _C.CLOSED, _C.EXPIRED}),
+        _C.FILED: frozenset({_C.CLOSED}),
+        _C.CLOSED: frozenset(),
+        _C.EXPIRED: frozenset(),
+    }
+)
+UNFILED_STATUSES = frozenset({_C.OPEN, _C.NOTIFIED})
+
+
+def _claim_status(value: ClaimStatus | str) -> ClaimStatus:
+    """Coerce a string to ClaimStatus, naming the field when it is not one."""
+    try:
+        return ClaimStatus(value)
+    except ValueError:
+        raise RuleError(f"{value!r} is not a claim status.", field="status") from None
+
+
+def check_claim_transition(current: ClaimStatus | str, target: ClaimStatus | str) -> None:
+    """Raise TransitionError unless a claim may move from current to target."""
+    cur, tgt = _claim_status(current), _claim_status(target)
+    allowed = CLAIM_TRANSITIONS[cur]
+    if tgt not in allowed:
+        raise TransitionError(
+            "claim", cur.value, tgt.value, (s.value for s in allowed), rule="P-CLAIM"
+        )
+
+
+def expire_decision(status: ClaimStatus | str, file_by: date, today: date) -> Decision | None:
+    """An expiry decision once the filing deadline has passed on an unfiled claim."""
+    if _claim_status(status) not in UNFILED_STATUSES or today <= file_by:
+        return None
+    return Decision(
+        "P-CLAIM",
+        f"The carrier's claim deadline ({file_by.isoformat()}) has passed without a filed claim.",
+        "claim_deadline_passed",
+    )

@@ -1,0 +1,55 @@
+"""The outside world's adapters, built once per Settings: carrier (Shippo or sandbox), payments."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from carriers.config import CarrierConfig
+from freight.settings import Settings
+
+if TYPE_CHECKING:
+    from carriers.port import CarrierPort
+
+
+def carrier_config(settings: Settings) -> CarrierConfig:
+    """Settings → the carrier layer's own config (carriers/ never reads Settings)."""
+    sandbox_db = settings.sandbox_db or (settings.data_dir / "sandbox-carrier.db")
+    return CarrierConfig(
+        api_key=settings.shippo_api_key,
+        base_url=settings.shippo_base_url,
+        timeout_seconds=settings.carrier_timeout_seconds,
+        max_attempts=settings.carrier_max_attempts,
+        max_retry_seconds=settings.carrier_max_retry_seconds,
+        sandbox_db_path=str(sandbox_db),
+        sandbox_webhook_url=settings.sandbox_webhook_url,
+        sandbox_latency_ms=settings.sandbox_latency_ms,
+        sandbox_faults=settings.sandbox_faults,
+    )
+
+
+_carriers: dict[int, Any] = {}
+
+
+def carrier_port(settings: Settings) -> CarrierPort:
+    """The carrier adapter for these settings (one per Settings object)."""
+    key = id(settings)
+    if key not in _carriers:
+        from carriers.factory import build_carrier
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        _carriers[key] = build_carrier(carrier_config(settings))
+    port: CarrierPort = _carriers[key]
+    return port
+
+
+@lru_cache(maxsize=8)
+def _payments(api_key: str | None, base_url: str | None, data_dir: str) -> Any:
+    from freight.payments.factory import build_payments
+
+    return build_payments(api_key=api_key, base_url=base_url, data_dir=data_dir)
+
+
+def payments_port(settings: Settings) -> Any:
+    """The payments adapter (Stripe, or the sandbox provider without a key)."""
+    return _payments(settings.stripe_api_key, settings.stripe_base_url, str(settings.data_dir))
