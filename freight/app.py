@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -127,6 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
     for router in _routers():
         app.include_router(router)
+    from freight.pages.api import HERE as pages_dir
+    from freight.pages.api import router as pages
+
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
     _ops_routes(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -1,0 +1,73 @@
+"""`freight serve --demo`: a handful of RRs in different states and printed tokens to try them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from freight.auth.service import create_token
+from freight.clock import utc_now
+from freight.db import engine_for, session_factory, session_scope
+from freight.repairs import service
+from freight.repairs.models import RepairRequest
+from freight.repairs.schemas import ReceiptIn, RepairRequestIn
+from freight.settings import Settings
+
+_ADDRESSES = {
+    "US": ("Ada Lovelace", "1 Infinite Loop", "Cupertino", "CA", "95014"),
+    "CA": ("Grace Hopper", "100 Queen St W", "Toronto", "ON", "M5H 2N2"),
+    "DE": ("Emmy Noether", "Unter den Linden 6", "Berlin", None, "10117"),
+    "JP": ("Hedy Lamarr", "1-1 Marunouchi", "Chiyoda-ku", "Tokyo", "100-0005"),
+    "PR": ("Rita Moreno", "151 Calle San Francisco", "San Juan", "PR", "00901"),
+}
+
+
+def _rr(serial: str, country: str, **extra: object) -> RepairRequestIn:
+    name, street, city, state, postal = _ADDRESSES[country]
+    email = name.split()[0].lower() + "@example.com"
+    return RepairRequestIn.model_validate(
+        {
+            "serial_number": serial,
+            "part_number": "MAX-1000",
+            "product_description": "MAXCS phone system card",
+            "customer": {"name": name, "email": email},
+            "return_address": {
+                "name": name, "street1": street, "city": city, "state": state,
+                "postal_code": postal, "country": country,
+            },
+            "proof_of_purchase": {"document_type": "invoice", "reference": f"INV-{serial}"},
+            **extra,
+        }
+    )  # fmt: skip
+
+
+def load_demo(settings: Settings) -> None:
+    """Idempotent: loads once per database, then only prints fresh tokens."""
+    factory = session_factory(engine_for(settings.db_url))
+    now = utc_now()
+    with session_scope(factory) as session:
+        if session.scalar(select(RepairRequest.id).limit(1)) is None:
+            for serial, country in [("DEMO-US-1", "US"), ("DEMO-CA-1", "CA"), ("DEMO-JP-1", "JP")]:
+                service.open_rr(session, data=_rr(serial, country), actor="demo", now=now, settings=settings)
+            for serial, country in [("DEMO-DE-1", "DE"), ("DEMO-PR-1", "PR")]:
+                insured = {"insurance_requested": True, "declared_value": {"amount": "450.00", "currency": "USD"}}
+                rr = service.open_rr(
+                    session, data=_rr(serial, country, **insured), actor="demo",
+                    now=now - timedelta(days=3), settings=settings,
+                )  # fmt: skip
+                seen = ReceiptIn(
+                    rr_marked_on_carton=True, freight_collect=False, visible_damage=False,
+                    serial_number_seen=serial,
+                )  # fmt: skip
+                service.record_receipt(
+                    session, rr_number=rr.rr_number, data=seen, actor="demo", now=now, settings=settings
+                )
+                for target in ("in_repair", "ready_to_ship"):
+                    service.change_status(
+                        session, rr_number=rr.rr_number, target=target, note="demo", actor="demo", now=now
+                    )
+        staff = create_token(session, role="staff", name="demo-staff")
+        finance = create_token(session, role="finance", name="demo-finance")
+    print(f"demo staff token:   {staff}")  # noqa: T201 - shown to the person running the demo
+    print(f"demo finance token: {finance}")  # noqa: T201

@@ -1,0 +1,110 @@
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  let cursor = null;
+  const tok = () => RRF.staffToken();
+  $("token").value = tok();
+  $("save-token").addEventListener("click", () => { localStorage.setItem("rrf.staffToken", $("token").value.trim()); refresh(); });
+
+  async function listRRs(append) {
+    const params = new URLSearchParams({limit: "25"});
+    if ($("q").value.trim()) params.set("q", $("q").value.trim());
+    if ($("status-filter").value) params.set("status", $("status-filter").value);
+    if (append && cursor) params.set("cursor", cursor);
+    const res = await RRF.api("GET", "/api/v1/repair-requests?" + params, null, tok());
+    if (!res.ok) { RRF.showError("token-error", res.data); return; }
+    $("token-error").hidden = true;
+    const rows = res.data.items.map((r) =>
+      `<tr><td><a href="#" data-rr="${RRF.esc(r.rr_number)}">${RRF.esc(r.rr_number)}</a></td><td>${RRF.esc(r.serial_number)}</td>` +
+      `<td>${RRF.esc(r.customer.name)}</td><td><span class="pill">${RRF.esc(r.status)}</span></td>` +
+      `<td>${RRF.esc(r.freight_terms.payer)} (${RRF.esc(r.freight_terms.rule)})</td></tr>`).join("");
+    $("rr-rows").innerHTML = append ? $("rr-rows").innerHTML + rows : rows;
+    cursor = res.data.next_cursor; $("more").hidden = !cursor;
+  }
+
+  async function showRR(rr) {
+    const res = await RRF.api("GET", "/api/v1/repair-requests/" + encodeURIComponent(rr), null, tok());
+    if (!res.ok) { RRF.showError("detail-error", res.data); return; }
+    const r = res.data; $("detail").hidden = false; $("detail").dataset.rr = rr; $("detail-error").hidden = true;
+    $("d-title").textContent = `${r.rr_number} · ${r.status}`;
+    $("d-summary").textContent = `${r.product_description} (${r.part_number}, serial ${r.serial_number}) for ${r.customer.name}, ` +
+      `${r.return_address.city} ${r.return_address.country}. ${r.freight_terms.reason}` +
+      (r.repair_due ? ` Repair due ${r.repair_due}.` : ` Inbound deadline ${RRF.when(r.inbound_deadline)}.`);
+    $("d-special").textContent = (r.insurance_requested ? `Insurance requested (declared ${r.declared_value.amount} ${r.declared_value.currency}). ` : "No insurance. ") +
+      (r.special_requirements ? "Special requirements: " + r.special_requirements : "");
+    const moves = {received: ["in_repair"], in_repair: ["ready_to_ship"], delivered: ["closed"]}[r.status] || [];
+    if (["issued", "inbound_in_transit", "received", "in_repair"].includes(r.status)) moves.push("cancelled");
+    $("d-actions").innerHTML = moves.map((m) => `<button type="button" data-move="${m}">Move to ${m}</button> `).join("");
+    $("receipt").hidden = !["issued", "inbound_in_transit"].includes(r.status);
+    $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status);
+    $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
+      `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
+      `${RRF.esc(s.tracking_number || "")} <span class="pill">${RRF.esc(s.status)}</span>` +
+      (s.label ? ` <button type="button" data-label="${RRF.esc(s.id)}">Label PDF</button>` : "") + `</p>`).join("") || "<p>None yet.</p>";
+    $("d-history").innerHTML = (r.history || []).map((h) =>
+      `<li>${RRF.when(h.at)} → <strong>${RRF.esc(h.to_status)}</strong> by ${RRF.esc(h.actor)} ${h.rule ? "(" + RRF.esc(h.rule) + ")" : ""} ${RRF.esc(h.note)}</li>`).join("");
+  }
+
+  async function listClaims() {
+    const res = await RRF.api("GET", "/api/v1/claims", null, tok());
+    if (!res.ok) return;
+    const items = Array.isArray(res.data) ? res.data : (res.data.items || []);
+    const next = {open: "notified", notified: "filed", filed: "closed"};
+    $("claim-rows").innerHTML = items.map((c) =>
+      `<tr><td>${RRF.esc(c.id)}</td><td>${RRF.esc(c.rr_number)}</td><td>${RRF.esc(c.kind)}</td><td>${RRF.esc(c.filer)}</td>` +
+      `<td>${RRF.esc(c.carrier || "")}</td><td>${RRF.esc(c.file_by)}</td><td>${RRF.esc(c.status)}</td>` +
+      `<td>${next[c.status] ? `<button type="button" data-claim="${RRF.esc(c.id)}" data-to="${next[c.status]}">Mark ${next[c.status]}</button>` : ""}</td></tr>`).join("");
+  }
+
+  function refresh() { listRRs(false); listClaims(); }
+  document.addEventListener("click", async (ev) => {
+    const t = ev.target;
+    if (t.dataset.rr) { ev.preventDefault(); showRR(t.dataset.rr); }
+    if (t.dataset.move) {
+      const rr = $("detail").dataset.rr;
+      const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/status`, {status: t.dataset.move, note: ""}, tok());
+      if (res.ok) { showRR(rr); listRRs(false); } else RRF.showError("detail-error", res.data);
+    }
+    if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, tok(), t.dataset.label + ".pdf");
+    if (t.dataset.claim) {
+      const res = await RRF.api("POST", `/api/v1/claims/${t.dataset.claim}`, {status: t.dataset.to, note: ""}, tok());
+      if (res.ok) listClaims();
+    }
+  });
+  $("more").addEventListener("click", () => listRRs(true));
+  $("filter").addEventListener("submit", (ev) => { ev.preventDefault(); listRRs(false); });
+  $("open-rr").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = {
+      serial_number: $("f-serial").value, part_number: $("f-part").value, product_description: $("f-product").value,
+      customer: {name: $("f-name").value, email: $("f-email").value},
+      return_address: {name: $("f-name").value, street1: $("f-street").value, city: $("f-city").value,
+        state: $("f-state").value || null, postal_code: $("f-postal").value, country: $("f-country").value},
+      proof_of_purchase: {document_type: "invoice", reference: $("f-pop").value},
+      insurance_requested: $("f-insure").checked, special_requirements: $("f-special").value,
+    };
+    if ($("f-value").value.trim()) body.declared_value = {amount: $("f-value").value.trim(), currency: "USD"};
+    const res = await RRF.api("POST", "/api/v1/repair-requests", body, tok());
+    if (res.ok) { $("open-error").hidden = true; $("open-rr").reset(); listRRs(false); showRR(res.data.rr_number); }
+    else RRF.showError("open-error", res.data);
+  });
+  $("receipt").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const rr = $("detail").dataset.rr;
+    const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/receipt`, {
+      rr_marked_on_carton: $("r-marked").checked, freight_collect: $("r-collect").checked,
+      visible_damage: $("r-damage").checked, third_party_equipment: $("r-third").checked,
+      out_of_warranty: $("r-oow").checked, serial_number_seen: $("r-serial").value.trim() || null, notes: $("r-notes").value,
+    }, tok());
+    if (res.ok) { showRR(rr); listRRs(false); listClaims(); } else RRF.showError("detail-error", res.data);
+  });
+  $("outbound").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const rr = $("detail").dataset.rr;
+    const [length, width, height] = $("o-dims").value.split(/[x×]/).map((s) => s.trim());
+    const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/outbound-shipments`, {
+      parcel: {length, width, height, distance_unit: "in", weight: $("o-weight").value.trim(), mass_unit: "lb"}}, tok());
+    if (res.ok) { showRR(rr); listRRs(false); } else RRF.showError("detail-error", res.data);
+  });
+  if (tok()) refresh();
+})();

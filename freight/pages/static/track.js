@@ -1,0 +1,76 @@
+"use strict";
+(() => {
+  const rr = document.getElementById("rr").dataset.rr;
+  const token = sessionStorage.getItem("rrf.customer." + rr);
+  const base = "/api/v1/track/" + encodeURIComponent(rr);
+  const $ = (id) => document.getElementById(id);
+
+  function shipmentHtml(s) {
+    const events = (s.events || []).slice().reverse().map((e) =>
+      `<li><time>${RRF.when(e.occurred_at)}</time> ${RRF.esc(e.status)} — ${RRF.esc(e.text || "")}` +
+      `${e.location ? " · " + RRF.esc(e.location) : ""}</li>`).join("");
+    return `<div class="shipment"><p><strong>${RRF.esc(s.carrier || "")} ${RRF.esc(s.tracking_number || "")}</strong>` +
+      ` <span class="pill">${RRF.esc(s.status)}</span>${s.eta ? " · ETA " + RRF.when(s.eta) : ""}` +
+      `${s.ship_date ? " · ships " + RRF.when(s.ship_date) : ""}</p><ul class="events">${events}</ul></div>`;
+  }
+
+  async function load() {
+    if (!token) { $("need-lookup").hidden = false; return; }
+    const res = await RRF.api("GET", base, null, token);
+    if (!res.ok) {
+      if (res.status === 401) { $("need-lookup").hidden = false; return; }
+      RRF.showError("track-error", res.data); return;
+    }
+    const t = res.data;
+    $("summary").hidden = false;
+    $("status-text").textContent = t.status_text || t.status;
+    $("status").textContent = t.status;
+    const d = t.deadlines || {};
+    $("deadline").textContent = d.repair_due ? "Repair due by " + d.repair_due :
+      d.inbound_deadline ? "Ship the unit to us before " + RRF.when(d.inbound_deadline) : "";
+    $("next-steps").innerHTML = (t.next_steps || []).map((s) => `<li>${RRF.esc(s)}</li>`).join("");
+    $("inbound-card").hidden = false;
+    $("inbound").innerHTML = (t.inbound || []).map(shipmentHtml).join("") || "<p>No tracking number yet.</p>";
+    const outbound = t.outbound || [];
+    $("outbound-card").hidden = outbound.length === 0;
+    $("outbound").innerHTML = outbound.map(shipmentHtml).join("");
+    $("damage-card").hidden = !outbound.some((s) => s.status === "DELIVERED");
+    const q = t.open_quote;
+    $("quote").hidden = !q;
+    if (q) {
+      $("quote").dataset.id = q.id;
+      $("quote-text").textContent = `${q.carrier} ${q.service}: ${q.amount.amount} ${q.amount.currency}` +
+        `${q.estimated_days ? ", about " + q.estimated_days + " days" : ""}; valid until ${RRF.when(q.expires_at)}.`;
+    }
+    const claims = t.claims || [];
+    $("claims-card").hidden = claims.length === 0;
+    $("claims").innerHTML = claims.map((c) =>
+      `<div class="claim"><p><strong>${RRF.esc(c.kind)}</strong> · ${RRF.esc(c.status)} · file with ` +
+      `${RRF.esc(c.carrier || "the carrier")} by <strong>${RRF.esc(c.file_by)}</strong> (${RRF.esc(c.filer)} files)</p>` +
+      `<ul>${(c.evidence || []).map((e) => `<li>${RRF.esc(e)}</li>`).join("")}</ul></div>`).join("");
+  }
+
+  $("carton-label").addEventListener("click", () => RRF.download(base + "/carton-label", token, rr + "-carton.pdf"));
+  $("accept-quote").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const res = await RRF.api("POST", "/api/v1/quotes/" + $("quote").dataset.id + "/accept",
+      {payment_method: $("payment_method").value.trim()}, token);
+    if (res.ok) load(); else RRF.showError("quote-error", res.data);
+  });
+  $("register-inbound").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const res = await RRF.api("POST", "/api/v1/repair-requests/" + encodeURIComponent(rr) + "/inbound-shipments",
+      {carrier: $("carrier").value, tracking_number: $("tracking_number").value.trim()}, token);
+    if (res.ok) load(); else RRF.showError("inbound-error", res.data);
+  });
+  $("damage-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const form = new FormData();
+    form.append("description", $("description").value);
+    form.append("concealed", $("concealed").checked ? "true" : "false");
+    for (const f of $("photos").files) form.append("photos", f);
+    const res = await RRF.api("POST", base + "/damage-reports", form, token);
+    if (res.ok) load(); else RRF.showError("damage-error", res.data);
+  });
+  load();
+})();
