@@ -1,0 +1,60 @@
+"""A 4x6 inch PDF shipping label with addresses, service and a Code 128 tracking barcode."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib.units import inch
+from reportlab.pdfgen.canvas import Canvas
+
+PAGE = (4 * inch, 6 * inch)
+
+
+def _lines(address: Mapping[str, Any]) -> list[str]:
+    city = " ".join(str(address.get(k) or "") for k in ("city", "state", "zip")).strip()
+    parts = [address.get(k) for k in ("name", "company", "street1", "street2")]
+    return [str(p) for p in parts if p] + [city, str(address.get("country") or "")]
+
+
+def render_label(
+    *,
+    address_from: Mapping[str, Any],
+    address_to: Mapping[str, Any],
+    provider: str,
+    service: str,
+    tracking_number: str,
+    weight: str,
+) -> bytes:
+    """Draw the label and return the PDF bytes (deterministic for the same input)."""
+    buffer = io.BytesIO()
+    pdf = Canvas(buffer, pagesize=PAGE, invariant=1)
+    pdf.setTitle(f"Label {tracking_number}")
+    width, height = PAGE
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(0.2 * inch, height - 0.45 * inch, provider.upper())
+    pdf.setFont("Helvetica", 9)
+    pdf.drawRightString(width - 0.2 * inch, height - 0.45 * inch, f"{service} - {weight}")
+    pdf.drawString(0.2 * inch, height - 0.7 * inch, "FROM:")
+    y = height - 0.85 * inch
+    for line in _lines(address_from):
+        pdf.drawString(0.3 * inch, y, line)
+        y -= 11
+    pdf.line(0.1 * inch, y - 4, width - 0.1 * inch, y - 4)
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawString(0.2 * inch, y - 20, "SHIP TO:")
+    y -= 36
+    for line in _lines(address_to):
+        pdf.drawString(0.4 * inch, y, line)
+        y -= 14
+    barcode = Code128(tracking_number, barHeight=0.9 * inch, barWidth=0.011 * inch)
+    barcode.drawOn(pdf, max(0.1 * inch, (width - barcode.width) / 2), 0.75 * inch)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawCentredString(width / 2, 0.5 * inch, f"TRACKING # {tracking_number}")
+    pdf.setFont("Helvetica-Oblique", 7)
+    pdf.drawCentredString(width / 2, 0.25 * inch, "SANDBOX LABEL - NOT VALID FOR SHIPPING")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

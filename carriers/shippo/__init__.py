@@ -1,0 +1,1 @@
+"""Shippo adapter. `adapter` is the only module that imports the `shippo` SDK."""

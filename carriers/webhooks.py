@@ -1,0 +1,97 @@
+"""Parse Shippo webhook bodies into a normalized event with a stable dedup key. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from carriers.errors import UnexpectedResponse, WebhookPayloadError
+from carriers.shippo.tracks import parse_datetime, tracking_from_json
+from carriers.types import TrackingInfo
+
+TRACK_EVENTS = ("track_updated",)
+TRANSACTION_EVENTS = ("transaction_created", "transaction_updated")
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    event: str
+    test: bool
+    dedup_key: str
+    metadata: str | None = None
+    tracking: TrackingInfo | None = None
+    transaction_id: str | None = None
+    transaction_status: str | None = None
+    tracking_number: str | None = None
+    label_url: str | None = None
+    rate_id: str | None = None
+
+
+def _test_flag(body: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
+    value = body.get("test", data.get("test", False))
+    return value is True or str(value).lower() == "true"
+
+
+def _metadata(body: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    value = data.get("metadata") or body.get("metadata")
+    return str(value) if value else None
+
+
+def _track_event(body: Mapping[str, Any], data: Mapping[str, Any], event: str) -> WebhookEvent:
+    try:
+        info = tracking_from_json(data)
+    except UnexpectedResponse as exc:
+        raise WebhookPayloadError(f"unreadable track: {exc.message}") from exc
+    if not info.carrier or not info.tracking_number:
+        raise WebhookPayloadError("track_updated without carrier or tracking_number")
+    current = data.get("tracking_status")
+    current = current if isinstance(current, Mapping) else {}
+    when = parse_datetime(current.get("status_date")) or parse_datetime(
+        current.get("object_updated")
+    )
+    stamp = when.isoformat() if when else str(current.get("object_id") or "")
+    key = f"track:{info.carrier.lower()}:{info.tracking_number}:{stamp}:{info.status}"
+    return WebhookEvent(
+        event,
+        _test_flag(body, data),
+        key,
+        _metadata(body, data),
+        tracking=info,
+        tracking_number=info.tracking_number,
+    )
+
+
+def _transaction_event(
+    body: Mapping[str, Any], data: Mapping[str, Any], event: str
+) -> WebhookEvent:
+    object_id, status = data.get("object_id"), data.get("status")
+    if not object_id or not status:
+        raise WebhookPayloadError(f"{event} without object_id or status")
+    rate = data.get("rate")
+    rate_id = rate.get("object_id") if isinstance(rate, Mapping) else rate
+    return WebhookEvent(
+        event,
+        _test_flag(body, data),
+        f"{event}:{object_id}:{status}",
+        _metadata(body, data),
+        transaction_id=str(object_id),
+        transaction_status=str(status),
+        tracking_number=str(data.get("tracking_number") or "") or None,
+        label_url=str(data.get("label_url") or "") or None,
+        rate_id=str(rate_id) if rate_id else None,
+    )
+
+
+def parse_webhook(body: object) -> WebhookEvent:
+    """A Shippo `{event, test, data}` body -> WebhookEvent, or WebhookPayloadError."""
+    if not isinstance(body, Mapping):
+        raise WebhookPayloadError("webhook body is not a JSON object")
+    event, data = body.get("event"), body.get("data")
+    if not isinstance(data, Mapping):
+        raise WebhookPayloadError("webhook body has no data object")
+    if event in TRACK_EVENTS:
+        return _track_event(body, data, str(event))
+    if event in TRANSACTION_EVENTS:
+        return _transaction_event(body, data, str(event))
+    raise WebhookPayloadError(f"unsupported webhook event {event!r}")
