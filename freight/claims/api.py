@@ -1,5 +1,47 @@
-"""Routes of this feature (filled in by its issue)."""
+"""Claims queue routes (staff): list by status/carrier, move through the claim lifecycle."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(prefix="/api/v1")
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from freight.claims import service
+from freight.claims.schemas import ClaimOut, ClaimStatusIn
+from freight.claims.views import claim_staff, claims_section
+from freight.deps import NowDep, SessionDep, StaffDep
+from freight.repairs.views import SECTION_LOADERS
+
+router = APIRouter(prefix="/api/v1", tags=["claims"])
+SECTION_LOADERS["claims"] = claims_section
+
+
+@router.get("/claims", response_model=list[ClaimOut])
+def list_claims(
+    _: StaffDep,
+    session: SessionDep,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    carrier: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[ClaimOut]:
+    """The claims queue, earliest filing deadline first."""
+    rows = service.list_claims(session, status=status, carrier=carrier, limit=limit)
+    return [claim_staff(claim, rr_number) for claim, rr_number in rows]
+
+
+@router.get("/claims/{claim_id}", response_model=ClaimOut)
+def get_claim(claim_id: str, _: StaffDep, session: SessionDep) -> ClaimOut:
+    """One claim with its notes and photos."""
+    claim = service.get_claim(session, claim_id)
+    return claim_staff(claim, service.rr_number_of(session, claim))
+
+
+@router.post("/claims/{claim_id}", response_model=ClaimOut)
+def change_claim_status(
+    claim_id: str, body: ClaimStatusIn, who: StaffDep, session: SessionDep, now: NowDep
+) -> ClaimOut:
+    """Move a claim open → notified → filed → closed (409 naming the allowed moves)."""
+    claim = service.change_status(
+        session, claim_id=claim_id, target=body.status, note=body.note, actor=who.name, now=now
+    )
+    return claim_staff(claim, service.rr_number_of(session, claim))

@@ -198,3 +198,73 @@ def expire_decision(status: ClaimStatus | str, file_by: date, today: date) -> De
         f"The carrier's claim deadline ({file_by.isoformat()}) has passed without a filed claim.",
         "claim_deadline_passed",
     )
+
+
+# Claims from carrier incidents (P-CLAIM) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentClaim:
+    """How a carrier incident becomes a claim: its kind, and whether staff must review it first."""
+
+    kind: ClaimKind
+    review: bool
+    note: str
+
+
+# Incident kinds come from carriers/incidents.py (damage | loss | returned | failure).
+# A return or a delivery failure is not yet a loss: it is flagged for staff review.
+INCIDENT_CLAIMS: Mapping[str, IncidentClaim] = MappingProxyType(
+    {
+        "damage": IncidentClaim("damage", False, "The carrier reported the parcel damaged."),
+        "loss": IncidentClaim("loss", False, "The carrier reported the parcel lost."),
+        "returned": IncidentClaim(
+            "loss", True, "The carrier is returning the parcel to its sender: review it."
+        ),
+        "failure": IncidentClaim(
+            "loss", True, "The carrier could not deliver the parcel: review it."
+        ),
+    }
+)
+
+
+def incident_claim(incident_kind: str) -> IncidentClaim | None:
+    """The claim a carrier incident opens, or None for an incident kind we do not know."""
+    return INCIDENT_CLAIMS.get(incident_kind)
+
+
+# When several signals hit one claim, the strongest kind wins: seen damage beats concealed
+# damage beats a possible loss (a damaged parcel was, after all, not lost).
+_KIND_RANK: Mapping[str, int] = MappingProxyType({"loss": 0, "concealed_damage": 1, "damage": 2})
+
+
+def merged_kind(current: str, signal: str, *, current_review: bool, signal_review: bool) -> str:
+    """The claim kind after a new signal: a reviewed flag yields to a confirmed incident."""
+    if current_review and not signal_review:
+        return signal
+    if signal_review and not current_review:
+        return current
+    return signal if _KIND_RANK.get(signal, 0) > _KIND_RANK.get(current, 0) else current
+
+
+# Damage-report photos ---------------------------------------------------------------------------
+
+# Magic bytes → (media type, extension); the declared content type is never trusted.
+_IMAGE_SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
+    (b"\xff\xd8\xff", 0, "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png", "png"),
+    (b"WEBP", 8, "image/webp", "webp"),
+)
+_HEIC_BRANDS = frozenset({b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"})
+
+
+def sniff_image(head: bytes) -> tuple[str, str] | None:
+    """(media type, extension) of a JPEG, PNG, WebP or HEIC file from its first bytes, else None."""
+    for magic, offset, media, ext in _IMAGE_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            if media == "image/webp" and head[:4] != b"RIFF":
+                continue
+            return media, ext
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
+        return "image/heic", "heic"
+    return None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from freight.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError, invalid
 from freight.geo.rules import ExportRestrictedError
+from freight.notifications.service import notify
 from freight.policy import business_calendar, terms_policy
 from freight.repairs import repository as repo
 from freight.repairs.models import Receipt, RepairRequest
@@ -28,6 +29,7 @@ from freight.repairs.rules import (
 from freight.repairs.schemas import ReceiptIn, RepairRequestIn
 from freight.settings import Settings
 from freight.terms.rules import FreightTerms, decide_terms
+from freight.tracking.receiving import after_receipt  # claims, return-to-sender draft, email
 
 CLOSED_STATUSES = frozenset({RRStatus.CANCELLED, RRStatus.CLOSED, RRStatus.REFUNDED})
 _STATUS_VALUES = frozenset(s.value for s in RRStatus)
@@ -100,6 +102,8 @@ def open_rr(
         raise ConflictError(
             f"Serial number {serial} already has an open Repair Request (P-SERIAL)."
         ) from exc
+    notify(session, rr=rr, kind="rr_issued",
+           context={"inbound_deadline": rr.inbound_deadline.date().isoformat()})  # fmt: skip
     return rr
 
 
@@ -209,4 +213,5 @@ def record_receipt(
             note="Rejected: " + "; ".join(d.reason for d in decision.reasons),
         )  # fmt: skip
     session.flush()
+    after_receipt(session, rr=rr, receipt=receipt, decision=decision, now=now, settings=settings)
     return rr, receipt, decision

@@ -1,0 +1,75 @@
+"""Which email goes out when: event kind → template and subject. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    """One customer email: its template file and subject line (str.format over the context)."""
+
+    template: str
+    subject: str
+
+
+EMAILS: Mapping[str, EmailKind] = MappingProxyType(
+    {
+        "rr_issued": EmailKind("rr_issued.txt", "Your Repair Request {rr_number} is open"),
+        "receipt_accepted": EmailKind(
+            "receipt_accepted.txt", "We received your unit ({rr_number})"
+        ),
+        "receipt_rejected": EmailKind(
+            "receipt_rejected.txt", "We could not accept your unit ({rr_number})"
+        ),
+        "quote_ready": EmailKind("quote_ready.txt", "Freight quote for {rr_number}"),
+        "shipped": EmailKind("shipped.txt", "Your unit is on its way ({rr_number})"),
+        "delivered": EmailKind(
+            "delivered.txt", "Delivered: please inspect your package now ({rr_number})"
+        ),
+        "claim_opened": EmailKind(
+            "claim_opened.txt",
+            "Shipping damage or loss on {rr_number}: file with {carrier} by {file_by}",
+        ),
+    }
+)
+
+
+class UnknownEmailError(ValueError):
+    """An email kind that has no template."""
+
+
+def email_kind(kind: str) -> EmailKind:
+    """The template and subject of an email kind."""
+    try:
+        return EMAILS[kind]
+    except KeyError:
+        raise UnknownEmailError(f"no email for {kind!r}; one of {', '.join(EMAILS)}") from None
+
+
+def subject_for(kind: str, context: Mapping[str, object]) -> str:
+    """The subject line, with missing context values left out rather than failing."""
+    return email_kind(kind).subject.format_map(_Blank(context))
+
+
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def dedup_key(rr_number: str, kind: str, discriminator: str = "") -> str:
+    """The job key that makes one signal send one email, however often it repeats."""
+    return f"notify:{rr_number}:{kind}:{discriminator}"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def outbox_name(key: str) -> str:
+    """A stable, file-system-safe .eml name for one message (re-sending overwrites it)."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return f"{_UNSAFE.sub('_', key).strip('_')[:120]}-{digest}.eml"

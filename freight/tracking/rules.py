@@ -1,0 +1,214 @@
+"""Tracking numbers per carrier, the first-scan rule (P-30DAY) and customer wording. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from freight.rules import Decision, RuleError
+
+
+@dataclass(frozen=True)
+class CarrierSpec:
+    """A carrier customers may ship with: name, number formats, public tracking page."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    example: str
+    tracking_url: str = ""  # "{number}" is replaced
+
+
+def _re(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
+_S10 = r"[A-Z]{2}\d{9}[A-Z]{2}"  # UPU S10 (international mail), e.g. EC123456789US
+# Keys are Shippo carrier tokens. Formats are the carriers' published ones (after removing spaces).
+CARRIERS: Mapping[str, CarrierSpec] = MappingProxyType(
+    {
+        "usps": CarrierSpec(
+            "USPS",
+            _re(r"\d{20,22}", r"\d{26}", r"\d{30}", r"\d{34}", _S10),
+            "9400111899223197428490",
+            "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+        ),
+        "ups": CarrierSpec(
+            "UPS",
+            _re(r"1Z[0-9A-Z]{16}", r"T\d{10}", r"\d{9}", r"\d{12}"),
+            "1Z999AA10123456784",
+            "https://www.ups.com/track?tracknum={number}",
+        ),
+        "fedex": CarrierSpec(
+            "FedEx",
+            _re(r"\d{12}", r"\d{15}", r"\d{20}", r"\d{22}", r"\d{34}"),
+            "449044304137821",
+            "https://www.fedex.com/fedextrack/?trknbr={number}",
+        ),
+        "dhl_express": CarrierSpec(
+            "DHL Express",
+            _re(r"\d{10}", r"\d{11}", r"JJD\d{10,20}", r"JD\d{18}"),
+            "1234567890",
+            "https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}",
+        ),
+        "dhl_ecommerce": CarrierSpec(
+            "DHL eCommerce",
+            _re(r"GM\d{16,18}", r"\d{22}", r"[A-Z0-9]{10,39}"),
+            "GM2951173225174494",
+        ),
+        "canada_post": CarrierSpec(
+            "Canada Post",
+            _re(r"\d{16}", r"\d{12}", _S10),
+            "1234567890123456",
+            "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={number}",
+        ),
+        # Shippo's test numbers (test mode and the sandbox carrier).
+        "shippo": CarrierSpec(
+            "Shippo test carrier",
+            _re(r"SHIPPO_(PRE_TRANSIT|TRANSIT|DELIVERED|RETURNED|FAILURE|UNKNOWN)"),
+            "SHIPPO_TRANSIT",
+        ),
+    }
+)
+
+_SEPARATORS = re.compile(r"[\s-]+")
+
+
+def normalize_carrier(carrier: str) -> str:
+    """Carrier tokens compare lower-case ("DHL Express" → "dhl_express")."""
+    return carrier.strip().lower().replace(" ", "_")
+
+
+def normalize_tracking_number(number: str) -> str:
+    """Tracking numbers compare upper-case without spaces or dashes (as printed on labels)."""
+    return _SEPARATORS.sub("", number.strip()).upper()
+
+
+def check_tracking(carrier: str, number: str) -> tuple[str, str]:
+    """(carrier token, normalized number), or RuleError naming the field that is wrong."""
+    token = normalize_carrier(carrier)
+    spec = CARRIERS.get(token)
+    if spec is None:
+        known = ", ".join(CARRIERS)
+        raise RuleError(f"unknown carrier {carrier!r}; one of {known}", field="carrier")
+    value = normalize_tracking_number(number)
+    if token != "shippo":
+        value = value.replace("_", "")
+    if not any(p.fullmatch(value) for p in spec.patterns):
+        raise RuleError(
+            f"{number!r} is not a {spec.name} tracking number (e.g. {spec.example})",
+            field="tracking_number",
+        )
+    return token, value
+
+
+def tracking_url(carrier: str | None, number: str | None) -> str | None:
+    """The carrier's public tracking page for a number, when we know one."""
+    spec = CARRIERS.get(normalize_carrier(carrier or ""))
+    if spec is None or not spec.tracking_url or not number:
+        return None
+    return spec.tracking_url.format(number=number)
+
+
+# First carrier scan (P-30DAY) ------------------------------------------------------------------
+
+NOT_A_SCAN = frozenset({"PRE_TRANSIT", "UNKNOWN"})
+
+
+def is_carrier_scan(status: str) -> bool:
+    """A status that means the carrier physically has the parcel (a label alone is not a scan)."""
+    return status not in NOT_A_SCAN
+
+
+def first_scan_decision(*, scan_at: datetime, inbound_deadline: datetime) -> Decision | None:
+    """P-30DAY: the decision to move an issued RR to inbound_in_transit, if the scan was in time."""
+    if scan_at >= inbound_deadline:
+        return None
+    return Decision(
+        "P-30DAY",
+        "First carrier scan: the unit was handed to a carrier, so the 30-day window is satisfied.",
+        "first_carrier_scan",
+    )
+
+
+# Customer wording ------------------------------------------------------------------------------
+
+STATUS_TEXT: Mapping[str, str] = MappingProxyType(
+    {
+        "issued": "Your Repair Request is open. We are waiting for you to ship the unit.",
+        "inbound_in_transit": "Your unit is on its way to our repair depot.",
+        "received": "We received your unit and it is waiting for repair.",
+        "in_repair": "Your unit is being repaired.",
+        "ready_to_ship": "Your unit is repaired and ready to ship back to you.",
+        "awaiting_payment": "Your unit is ready to ship; we are waiting for you to accept "
+        "the freight quote.",
+        "shipped": "Your unit is on its way back to you.",
+        "delivered": "Your unit was delivered.",
+        "closed": "This Repair Request is closed.",
+        "cancelled": "This Repair Request was cancelled.",
+        "rejected": "We could not accept your unit; it is being returned to you.",
+        "refunded": "Your return was accepted and refunded.",
+    }
+)
+
+
+def status_text(status: str) -> str:
+    """The RR status in plain words."""
+    return STATUS_TEXT.get(status, status.replace("_", " ").capitalize() + ".")
+
+
+@dataclass(frozen=True)
+class TrackFacts:
+    """What the customer's next steps depend on."""
+
+    rr_number: str
+    status: str
+    inbound_deadline: str  # ISO date
+    has_inbound_tracking: bool
+    has_open_quote: bool
+    has_delivered_outbound: bool
+
+
+_SHIP_STEPS = (
+    "Write your RR number {rr} clearly on the outside of the carton, or print and tape on the "
+    "carton label from this page; unmarked cartons may be returned to you.",
+    "Prepay the freight: COD and freight-collect packages are refused.",
+    "Pack the unit well: we are not liable for loss or damage on the way to us.",
+)
+_INSPECT = (
+    "Inspect the package when it is delivered and point out any visible damage to the carrier "
+    "at once."
+)
+_CONCEALED = (
+    "If you find concealed damage, keep the shipping container, packing material and unit "
+    "intact and report it here."
+)
+
+
+def next_steps(facts: TrackFacts) -> list[str]:
+    """What the customer should do next, in order."""
+    s = facts.status
+    if s == "issued":
+        steps = [t.format(rr=facts.rr_number) for t in _SHIP_STEPS]
+        steps.append(
+            f"Hand the package to a carrier by {facts.inbound_deadline}, or the Repair Request is "
+            "cancelled automatically."
+        )
+        if not facts.has_inbound_tracking:
+            steps.append("Once shipped, add your carrier and tracking number here.")
+        return steps
+    if s == "inbound_in_transit":
+        return ["Nothing to do: we will let you know when the unit arrives."]
+    if s in ("received", "in_repair", "ready_to_ship"):
+        return ["Nothing to do: we will email you when the unit ships."]
+    if s == "awaiting_payment" or (s == "rejected" and facts.has_open_quote):
+        return ["Accept the freight quote and give a card so we can ship the unit back to you."]
+    if s == "shipped":
+        return [_INSPECT]
+    if s == "delivered" or facts.has_delivered_outbound:
+        return [_INSPECT, _CONCEALED]
+    if s == "rejected":
+        return ["Nothing to do: we will email you the tracking number when the unit ships back."]
+    return []

@@ -1,0 +1,93 @@
+"""The customer's tracking page data (GET /track/{rr}) and the RR's shipments section."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from freight.claims.service import claims_for_rr
+from freight.claims.views import claim_public
+from freight.quotes.models import Quote
+from freight.repairs.models import RepairRequest
+from freight.repairs.rules import RRStatus
+from freight.schemas import MoneyOut
+from freight.shipments.models import Shipment
+from freight.shipments.schemas import ShipmentOut, shipment_out
+from freight.tracking import repository as repo
+from freight.tracking.rules import TrackFacts, next_steps, status_text
+from freight.tracking.schemas import DeadlinesOut, OpenQuoteOut, TrackOut
+
+# Staff-only parts of a shipment: the label file link, our label cost, internal errors and notes.
+_STAFF_ONLY = ("label", "cost", "error", "rate_selection", "special_requirements")
+
+
+def customer_shipment(shipment: Shipment, rr_number: str) -> ShipmentOut:
+    """A shipment as the customer sees it (staff-only fields blanked)."""
+    out = shipment_out(shipment, rr_number)
+    hidden = {name: None for name in _STAFF_ONLY if name in type(out).model_fields}
+    return out.model_copy(update=hidden)
+
+
+def open_quote(session: Session, rr: RepairRequest, now: datetime) -> OpenQuoteOut | None:
+    """The quote the customer can accept now, if any (quote logic lives in freight.quotes)."""
+    quote = session.scalar(
+        select(Quote)
+        .where(Quote.rr_id == rr.id, Quote.status == "open", Quote.expires_at > now)
+        .order_by(Quote.created_at.desc())
+        .limit(1)
+    )
+    if quote is None:
+        return None
+    amount = MoneyOut.of(quote.amount, quote.currency)
+    assert amount is not None
+    return OpenQuoteOut(
+        id=quote.id, shipment_id=quote.shipment_id, amount=amount, carrier=quote.carrier,
+        service=quote.service, estimated_days=quote.estimated_days, expires_at=quote.expires_at,
+        status=quote.status, accept_url=f"/api/v1/quotes/{quote.id}/accept",
+    )  # fmt: skip
+
+
+_VISIBLE_OUTBOUND_STATES = frozenset({"draft", "rating", "failed"})
+
+
+def track_out(session: Session, rr: RepairRequest, *, now: datetime) -> TrackOut:
+    """Status in plain words, deadlines, next steps, tracking with events, quote and claims."""
+    shipments = repo.shipments_of(session, rr.id)
+    inbound = [customer_shipment(s, rr.rr_number) for s in shipments if s.direction == "inbound"]
+    outbound = [
+        customer_shipment(s, rr.rr_number)
+        for s in shipments
+        if s.direction == "outbound" and s.state not in _VISIBLE_OUTBOUND_STATES
+    ]
+    quote = open_quote(session, rr, now)
+    facts = TrackFacts(
+        rr_number=rr.rr_number, status=rr.status,
+        inbound_deadline=rr.inbound_deadline.date().isoformat(),
+        has_inbound_tracking=bool(inbound), has_open_quote=quote is not None,
+        has_delivered_outbound=any(s.status == "DELIVERED" for s in outbound),
+    )  # fmt: skip
+    waiting = rr.status in (RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT)
+    return TrackOut(
+        rr_number=rr.rr_number, status=rr.status, status_text=status_text(rr.status),
+        next_steps=next_steps(facts),
+        deadlines=DeadlinesOut(
+            inbound_deadline=rr.inbound_deadline if waiting else None,
+            inbound_window_satisfied=rr.first_carrier_scan_at is not None
+            or rr.received_at is not None,
+            repair_due=rr.repair_due,
+        ),
+        carton_label_url=f"/api/v1/track/{rr.rr_number}/carton-label",
+        inbound=inbound, outbound=outbound, open_quote=quote,
+        claims=[claim_public(c, rr.rr_number) for c in claims_for_rr(session, rr)],
+    )  # fmt: skip
+
+
+def shipments_section(session: Session, rr: RepairRequest) -> list[dict[str, Any]]:
+    """Every shipment of the RR (inbound and outbound) for the staff RR response."""
+    return [
+        shipment_out(s, rr.rr_number).model_dump(mode="json")
+        for s in repo.shipments_of(session, rr.id)
+    ]

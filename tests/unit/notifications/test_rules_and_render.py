@@ -1,0 +1,141 @@
+"""Which email when, rendered from templates; SMTP or outbox delivery."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from freight.notifications import service
+from freight.notifications.rules import (
+    EMAILS,
+    UnknownEmailError,
+    dedup_key,
+    outbox_name,
+    subject_for,
+)
+from freight.settings import Settings
+
+NOW = datetime(2026, 11, 2, 17, tzinfo=UTC)
+CONTEXTS: dict[str, dict[str, Any]] = {
+    "rr_issued": {"inbound_deadline": "2026-12-02"},
+    "receipt_accepted": {"received_on": "2026-11-05", "repair_due": "2026-12-07"},
+    "receipt_rejected": {"received_on": "2026-11-05", "return_terms": "Vendor pays.",
+                         "reasons": ["The carton was not marked.", "COD package."]},
+    "quote_ready": {"amount": "48.10", "currency": "USD", "carrier": "DHL Express",
+                    "service": "Worldwide", "expires_at": "2026-11-09"},
+    "shipped": {"carrier": "UPS", "tracking_number": "1Z999AA10123456784",
+                "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784"},
+    "delivered": {"delivered_on": "2026-11-10"},
+    "claim_opened": {"claim_id": "clm_1", "kind": "concealed_damage", "filer": "customer",
+                     "carrier": "ups", "file_by": "2027-01-09", "deadline_rule": "UPS: 60 days",
+                     "evidence": ["Keep the packing material."], "filer_reason": "You file."},
+}  # fmt: skip
+
+
+def _settings(tmp_path: Path, **over: Any) -> Settings:
+    return Settings(data_dir=tmp_path, env="test", **over)
+
+
+def test_every_email_kind_has_a_test_context() -> None:
+    assert set(CONTEXTS) == set(EMAILS)
+
+
+@pytest.mark.parametrize("kind", sorted(CONTEXTS))
+def test_every_email_renders_with_the_rr_number_and_tracking_page(
+    kind: str, tmp_path: Path
+) -> None:
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS[kind]}
+    subject, body = service.render(_settings(tmp_path), kind, context)
+    assert "RR-ABCD2345" in subject
+    assert "http://127.0.0.1:8000/track/RR-ABCD2345" in body
+    assert "{{" not in body
+    assert "{%" not in body
+
+
+def test_claim_email_says_who_files_by_when_and_what_to_keep(tmp_path: Path) -> None:
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS["claim_opened"]}
+    subject, body = service.render(_settings(tmp_path), "claim_opened", context)
+    assert "2027-01-09" in subject
+    assert "ups" in subject
+    assert "you do" in body
+    assert "Keep the packing material." in body
+    assert "concealed damage" in body
+
+
+def test_rejection_lists_every_reason(tmp_path: Path) -> None:
+    context = {"rr_number": "RR-X1234567", "customer_name": "Ada", **CONTEXTS["receipt_rejected"]}
+    _, body = service.render(_settings(tmp_path), "receipt_rejected", context)
+    assert "- The carton was not marked." in body
+    assert "- COD package." in body
+
+
+def test_unknown_kind_is_refused() -> None:
+    with pytest.raises(UnknownEmailError):
+        subject_for("birthday", {})
+
+
+def test_keys_and_file_names_are_stable() -> None:
+    key = dedup_key("RR-ABCD2345", "delivered", "shp_1")
+    assert key == "notify:RR-ABCD2345:delivered:shp_1"
+    assert outbox_name(key) == outbox_name(key)
+    assert outbox_name(key).endswith(".eml")
+    assert ":" not in outbox_name(key)
+
+
+def test_without_smtp_the_message_lands_in_the_outbox_once(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS["delivered"]}
+    msg = service.build_message(settings, key="k1", kind="delivered", to="ada@example.com",
+                                context=context, now=NOW)  # fmt: skip
+    service.deliver(settings, msg, key="k1")
+    service.deliver(settings, msg, key="k1")  # a retried job
+    (path,) = (tmp_path / "outbox").iterdir()
+    parsed = message_from_bytes(path.read_bytes())
+    assert parsed["To"] == "ada@example.com"
+    assert parsed["X-RR-Number"] == "RR-ABCD2345"
+
+
+class FakeSMTP:
+    sent: list[Any] = []
+    calls: list[str] = []
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.calls.append(f"connect {host}:{port} timeout={timeout:.0f}")
+
+    def __enter__(self) -> FakeSMTP:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.calls.append("quit")
+
+    def starttls(self) -> None:
+        self.calls.append("starttls")
+
+    def login(self, user: str, password: str) -> None:
+        self.calls.append(f"login {user}:{password}")
+
+    def send_message(self, msg: Any) -> None:
+        self.sent.append(msg)
+
+
+def test_with_smtp_url_the_message_is_sent_by_smtp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("freight.notifications.service.smtplib.SMTP", FakeSMTP)
+    settings = _settings(tmp_path, smtp_url="smtp://mailer:s3cret@mail.example:2525?starttls=true")
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS["delivered"]}
+    msg = service.build_message(settings, key="k", kind="delivered", to="a@example.com",
+                                context=context, now=NOW)  # fmt: skip
+    assert service.deliver(settings, msg, key="k") == "smtp"
+    assert FakeSMTP.calls == [
+        "connect mail.example:2525 timeout=15",
+        "starttls",
+        "login mailer:s3cret",
+        "quit",
+    ]
+    assert FakeSMTP.sent[-1]["Subject"].startswith("Delivered")
+    assert not (tmp_path / "outbox").exists()
