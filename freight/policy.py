@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, time
 from functools import lru_cache
 
 from freight.calendar.rules import BusinessCalendar
@@ -19,24 +21,34 @@ def terms_policy(settings: Settings) -> TermsPolicy:
     return _terms(tuple(settings.north_america), tuple(settings.export_restricted))
 
 
+@dataclass(frozen=True)
+class _CalendarKey:
+    timezone: str
+    opens: time
+    closes: time
+    weekdays: tuple[int, ...]
+    country: str
+    subdivision: str | None
+    closures: tuple[date, ...]
+
+
 @lru_cache(maxsize=8)
-def _calendar(key: tuple[object, ...]) -> BusinessCalendar:
-    tz, opens, closes, days, country, subdiv, closures = key
+def _calendar(key: _CalendarKey) -> BusinessCalendar:
     return BusinessCalendar(
-        timezone=str(tz),
-        open=opens,  # type: ignore[arg-type]
-        close=closes,  # type: ignore[arg-type]
-        weekdays=frozenset(days),  # type: ignore[arg-type]
-        holiday_country=str(country),
-        holiday_subdivision=subdiv,  # type: ignore[arg-type]
-        extra_closures=frozenset(closures),  # type: ignore[arg-type]
+        timezone=key.timezone,
+        open=key.opens,
+        close=key.closes,
+        weekdays=frozenset(key.weekdays),
+        holiday_country=key.country,
+        holiday_subdivision=key.subdivision,
+        extra_closures=frozenset(key.closures),
     )
 
 
 def business_calendar(settings: Settings) -> BusinessCalendar:
     """The company calendar (P-SLA, P-HOURS) from settings."""
     return _calendar(
-        (
+        _CalendarKey(
             settings.timezone,
             settings.business_open,
             settings.business_close,
