@@ -10,7 +10,11 @@ from tests.e2e.conftest import Server
 
 
 def _staff_token(server: Server, role: str = "staff") -> str:
-    return server.freight("tokens", "create", "--role", role, "--name", f"e2e-{role}").strip().splitlines()[-1]
+    return (
+        server.freight("tokens", "create", "--role", role, "--name", f"e2e-{role}")
+        .strip()
+        .splitlines()[-1]
+    )
 
 
 def _open_rr(server: Server, token: str, serial: str, country: str = "US") -> dict[str, Any]:
@@ -26,7 +30,9 @@ def _open_rr(server: Server, token: str, serial: str, country: str = "US") -> di
         "proof_of_purchase": {"document_type": "invoice", "reference": "INV-1"},
     }  # fmt: skip
     resp = httpx.post(
-        server.url + "/api/v1/repair-requests", json=body, headers={"Authorization": f"Bearer {token}"}
+        server.url + "/api/v1/repair-requests",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert resp.status_code == 201, resp.text
     data: dict[str, Any] = resp.json()

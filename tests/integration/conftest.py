@@ -20,6 +20,7 @@ from freight.db import engine_for
 from freight.deps import get_now
 from freight.settings import Settings
 
+
 def create_schema(url: str) -> None:
     """Tables from the models (migrations are checked against them in test_migrations.py)."""
     from freight.models import Base

@@ -30,7 +30,9 @@ def test_migrations_on_sqlite(tmp_path: Path) -> None:
 
 def test_migrations_on_postgresql(pg_url: str) -> None:
     name = f"freight_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        pg_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

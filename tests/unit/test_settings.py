@@ -28,6 +28,9 @@ def test_production_refuses_default_secrets() -> None:
     with pytest.raises(ValidationError, match="FREIGHT_SECRET_KEY"):
         Settings(env="production", database_url="postgresql://x/y")
     ok = Settings(
-        env="production", database_url="postgresql://x/y", secret_key="k" * 32, webhook_token="w" * 32
+        env="production",
+        database_url="postgresql://x/y",
+        secret_key="k" * 32,
+        webhook_token="w" * 32,
     )
     assert ok.env == "production"

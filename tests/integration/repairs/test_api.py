@@ -71,9 +71,12 @@ def test_cancelled_rr_frees_the_serial(
         headers=staff,
     )
     assert resp.status_code == 200, resp.text
-    assert client.post(
-        f"{API}/repair-requests", json=rr_payload(serial_number="FREE-1"), headers=staff
-    ).status_code == 201
+    assert (
+        client.post(
+            f"{API}/repair-requests", json=rr_payload(serial_number="FREE-1"), headers=staff
+        ).status_code
+        == 201
+    )
 
 
 BAD_INPUTS = [
@@ -88,7 +91,12 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("case", "over", "field"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_rr_input_is_422_naming_the_field(
-    client: TestClient, staff: dict[str, str], session: Session, case: str, over: dict[str, Any], field: str
+    client: TestClient,
+    staff: dict[str, str],
+    session: Session,
+    case: str,
+    over: dict[str, Any],
+    field: str,
 ) -> None:
     resp = client.post(f"{API}/repair-requests", json=rr_payload(**over), headers=staff)
     assert resp.status_code == 422, (case, resp.text)
@@ -124,9 +132,7 @@ def test_malformed_json_and_oversized_body(client: TestClient, staff: dict[str, 
     assert huge.headers["content-type"].startswith("application/problem+json")
 
 
-def test_auth_401_and_403(
-    client: TestClient, make_token: Callable[[str], dict[str, str]]
-) -> None:
+def test_auth_401_and_403(client: TestClient, make_token: Callable[[str], dict[str, str]]) -> None:
     assert client.get(f"{API}/repair-requests").status_code == 401
     bad = client.get(f"{API}/repair-requests", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
@@ -164,8 +170,14 @@ def test_list_is_cursor_paginated_and_filterable(
     assert [i["rr_number"] for i in found["items"]] == [special["rr_number"]]
     by_status = client.get(f"{API}/repair-requests", params={"status": "received"}, headers=staff)
     assert by_status.json()["items"] == []
-    assert client.get(f"{API}/repair-requests", params={"status": "bogus"}, headers=staff).status_code == 422
-    assert client.get(f"{API}/repair-requests", params={"cursor": "zzz"}, headers=staff).status_code == 422
+    assert (
+        client.get(f"{API}/repair-requests", params={"status": "bogus"}, headers=staff).status_code
+        == 422
+    )
+    assert (
+        client.get(f"{API}/repair-requests", params={"cursor": "zzz"}, headers=staff).status_code
+        == 422
+    )
 
 
 RECEIPT_OK = {
@@ -201,7 +213,10 @@ def test_receipt_accepts_and_starts_21_working_day_clock(
 
 
 def test_receipt_rejects_with_every_reason(
-    client: TestClient, staff: dict[str, str], open_rr: Callable[..., dict[str, Any]], session: Session
+    client: TestClient,
+    staff: dict[str, str],
+    open_rr: Callable[..., dict[str, Any]],
+    session: Session,
 ) -> None:
     rr = open_rr(serial_number="REJ-1")
     resp = client.post(
@@ -237,10 +252,18 @@ def test_status_moves_follow_the_lifecycle(
     assert "cancelled" in early.json()["allowed"]
     seen = RECEIPT_OK | {"serial_number_seen": rr["serial_number"]}
     client.post(f"{API}/repair-requests/{rr['rr_number']}/receipt", json=seen, headers=staff)
-    assert client.post(url, json={"status": "in_repair"}, headers=staff).json()["status"] == "in_repair"
+    assert (
+        client.post(url, json={"status": "in_repair"}, headers=staff).json()["status"]
+        == "in_repair"
+    )
     done = client.post(url, json={"status": "ready_to_ship", "note": "fixed"}, headers=staff).json()
     assert done["status"] == "ready_to_ship"
-    assert [h["to_status"] for h in done["history"]] == ["issued", "received", "in_repair", "ready_to_ship"]
+    assert [h["to_status"] for h in done["history"]] == [
+        "issued",
+        "received",
+        "in_repair",
+        "ready_to_ship",
+    ]
     assert done["history"][-1]["note"] == "fixed"
     assert client.post(url, json={"status": "shipped"}, headers=staff).status_code == 409
     assert client.post(url, json={"status": "flying"}, headers=staff).status_code == 422
@@ -267,11 +290,15 @@ def test_freight_terms(
 
 
 def test_freight_terms_errors_name_the_field(client: TestClient, staff: dict[str, str]) -> None:
-    bad = client.post(f"{API}/freight-terms", json={"direction": "outbound", "country": "ZZ"}, headers=staff)
+    bad = client.post(
+        f"{API}/freight-terms", json={"direction": "outbound", "country": "ZZ"}, headers=staff
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "country"
     assert "ZZ" in bad.json()["errors"][0]["message"]
-    cuba = client.post(f"{API}/freight-terms", json={"direction": "outbound", "country": "CU"}, headers=staff)
+    cuba = client.post(
+        f"{API}/freight-terms", json={"direction": "outbound", "country": "CU"}, headers=staff
+    )
     assert cuba.status_code == 422
     assert cuba.json()["rule"] == "P-EXPORT"
 

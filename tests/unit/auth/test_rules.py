@@ -2,7 +2,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from freight.auth.rules import hash_token, issue_customer_token, new_staff_token, read_customer_token
+from freight.auth.rules import (
+    hash_token,
+    issue_customer_token,
+    new_staff_token,
+    read_customer_token,
+)
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
