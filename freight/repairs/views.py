@@ -17,7 +17,7 @@ from freight.repairs.schemas import (
 )
 from freight.schemas import AddressOut, FreightTermsOut, MoneyOut
 
-# Feature modules register extra sections (shipments, quotes, claims) without repairs importing them.
+# Features add sections (shipments, quotes, claims) here, so repairs need not import them.
 SECTION_LOADERS: dict[str, Any] = {}
 
 
@@ -29,7 +29,9 @@ def rr_out(session: Session, rr: RepairRequest, *, full: bool = True) -> RepairR
         serial_number=rr.serial_number,
         part_number=rr.part_number,
         product_description=rr.product_description,
-        customer=CustomerOut(name=rr.customer_name, email=rr.customer_email, phone=rr.customer_phone),
+        customer=CustomerOut(
+            name=rr.customer_name, email=rr.customer_email, phone=rr.customer_phone
+        ),
         return_address=AddressOut(**rr.return_address),
         proof_of_purchase=rr.proof_of_purchase,
         insurance_requested=rr.insurance_requested,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from freight.schemas import FreightTermsOut, MoneyOut
+from freight.schemas import FreightTermsOut, MoneyOut, Strict
 from freight.shipments.models import Shipment
 
 
@@ -44,15 +45,18 @@ class ShipmentOut(BaseModel):
     events: list[TrackingEventOut]
     delivered_at: datetime | None
     created_at: datetime
+    # Outbound (issue 5): the RR's special requirements (P-INSURE), why this rate, customs.
+    special_requirements: str | None = None
+    rate_selection: str | None = None
+    customs: dict[str, Any] | None = None
+    refund_status: str | None = None
+    error: str | None = None
 
 
 def shipment_out(shipment: Shipment, rr_number: str) -> ShipmentOut:
     """The shipment as users see it; the label URL is ours, never the carrier's."""
-    label = (
-        LabelOut(url=f"/api/v1/shipments/{shipment.id}/label", format=shipment.label_format or "PDF")
-        if shipment.label_url
-        else None
-    )
+    url = f"/api/v1/shipments/{shipment.id}/label"
+    label = LabelOut(url=url, format=shipment.label_format or "PDF") if shipment.label_url else None
     return ShipmentOut(
         id=shipment.id,
         rr_number=rr_number,
@@ -72,11 +76,39 @@ def shipment_out(shipment: Shipment, rr_number: str) -> ShipmentOut:
         freight_terms=FreightTermsOut(**shipment.freight_terms),
         events=[
             TrackingEventOut(
-                status=e.status, substatus=e.substatus_code, text=e.text,
-                location=e.location, occurred_at=e.occurred_at,
+                status=e.status,
+                substatus=e.substatus_code,
+                text=e.text,
+                location=e.location,
+                occurred_at=e.occurred_at,
             )
             for e in shipment.events
         ],  # fmt: skip
         delivered_at=shipment.delivered_at,
         created_at=shipment.created_at,
+        special_requirements=(shipment.details or {}).get("special_requirements"),
+        rate_selection=(shipment.details or {}).get("rate_selection"),
+        customs=(shipment.details or {}).get("customs"),
+        refund_status=shipment.refund_status,
+        error=(shipment.details or {}).get("error"),
     )
+
+
+class ParcelIn(Strict):
+    length: Decimal = Field(gt=0)
+    width: Decimal = Field(gt=0)
+    height: Decimal = Field(gt=0)
+    distance_unit: Literal["in", "cm"] = "in"
+    weight: Decimal = Field(gt=0, description="Must be more than 0")
+    mass_unit: Literal["lb", "kg", "oz", "g"] = "lb"
+
+
+class OutboundShipmentIn(Strict):
+    parcel: ParcelIn
+    purpose: Literal["repair_return", "return_to_sender"] | None = None
+
+
+class OutboundShipmentOut(ShipmentOut):
+    """A shipment with its current quote (quoted destinations, P-QUOTE)."""
+
+    quote: dict[str, Any] | None = None

@@ -1,0 +1,256 @@
+"""The freight ledger and carrier invoice lines. Pure.
+
+One ledger row per outbound shipment (rows are computed, never stored copies):
+
+- quote: the amount the customer accepted (or the latest quote), customer-paid only;
+- authorized / captured / refunds: the card hold, what was captured, what went back;
+- label_cost: what the label cost when bought (0 once the carrier refunded a voided label);
+- adjustments: the sum of carrier invoice lines matched to the shipment by tracking number.
+  An invoice line is an adjustment on top of the label price (weight correction, address
+  correction, surcharge; negative for a credit) — the label price itself is `label_cost`;
+- vendor_paid_freight: label_cost + adjustments when the vendor pays (P-NA), else 0;
+- variance: customer-paid (P-QUOTE): (label_cost + adjustments) − (captured − refunds), i.e.
+  what the carrier billed minus what the customer finally paid; vendor-paid: adjustments (what
+  the carrier billed beyond the price we bought at);
+- status: `reconciled` when an invoice line matched and |variance| ≤ 0.01, `mismatch` when one
+  matched and the variance is larger (or the invoice is in another currency), `open` otherwise
+  (no invoice line yet).
+
+CSV columns (stable order; amounts are decimal strings in `currency`, ISO 4217; times are
+ISO-8601 UTC with a trailing Z): see `COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+COLUMNS: tuple[str, ...] = (
+    "shipment_id",
+    "rr_number",
+    "created_at",
+    "purpose",
+    "region",
+    "payer",
+    "carrier",
+    "service",
+    "tracking_number",
+    "shipment_state",
+    "currency",
+    "quote",
+    "authorized",
+    "captured",
+    "label_cost",
+    "adjustments",
+    "refunds",
+    "vendor_paid_freight",
+    "variance",
+    "status",
+    "invoice_lines",
+)
+TOLERANCE = Decimal("0.01")
+INVOICE_COLUMNS = (
+    "tracking_number",
+    "carrier",
+    "invoice_number",
+    "invoice_date",
+    "amount",
+    "currency",
+)
+
+
+@dataclass(frozen=True)
+class LedgerInput:
+    shipment_id: str
+    rr_number: str
+    created_at: datetime
+    purpose: str
+    region: str
+    payer: str
+    carrier: str
+    service: str
+    tracking_number: str
+    state: str
+    currency: str
+    quote: Decimal | None
+    authorized: Decimal
+    captured: Decimal
+    refunded: Decimal
+    label_cost: Decimal | None
+    label_refunded: bool
+    adjustments: tuple[tuple[Decimal, str], ...]  # (amount, currency) per matched invoice line
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    values: dict[str, str]
+    variance: Decimal
+    status: str
+
+
+def _q(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def utc_text(moment: datetime) -> str:
+    """ISO-8601 UTC with a Z (the CSV's time format)."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def ledger_row(item: LedgerInput) -> LedgerRow:
+    """One shipment's ledger row (see the module docstring for every figure)."""
+    foreign = any(cur != item.currency for _, cur in item.adjustments)
+    adjustments = sum((a for a, cur in item.adjustments if cur == item.currency), Decimal(0))
+    cost = Decimal(0) if item.label_refunded or item.label_cost is None else item.label_cost
+    customer_paid = item.payer == "customer"
+    if customer_paid:
+        variance = cost + adjustments - (item.captured - item.refunded)
+    else:
+        variance = adjustments
+    matched = bool(item.adjustments)
+    status = "open"
+    if matched:
+        status = "reconciled" if abs(variance) <= TOLERANCE and not foreign else "mismatch"
+    values = {
+        "shipment_id": item.shipment_id,
+        "rr_number": item.rr_number,
+        "created_at": utc_text(item.created_at),
+        "purpose": item.purpose,
+        "region": item.region,
+        "payer": item.payer,
+        "carrier": item.carrier,
+        "service": item.service,
+        "tracking_number": item.tracking_number,
+        "shipment_state": item.state,
+        "currency": item.currency,
+        "quote": _q(item.quote) if item.quote is not None else "",
+        "authorized": _q(item.authorized),
+        "captured": _q(item.captured),
+        "label_cost": _q(cost),
+        "adjustments": _q(adjustments),
+        "refunds": _q(item.refunded),
+        "vendor_paid_freight": _q(cost + adjustments) if not customer_paid else _q(Decimal(0)),
+        "variance": _q(variance),
+        "status": status,
+        "invoice_lines": str(len(item.adjustments)),
+    }
+    return LedgerRow(values=values, variance=variance, status=status)
+
+
+def to_csv(rows: Iterable[LedgerRow]) -> str:
+    """The reconciliation CSV: header `COLUMNS`, one line per shipment."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row.values)
+    return out.getvalue()
+
+
+# Carrier invoices ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    row: int
+    tracking_number: str
+    carrier: str
+    invoice_number: str
+    invoice_date: date
+    amount: Decimal
+    currency: str
+    reason: str
+    line_key: str
+
+
+@dataclass(frozen=True)
+class InvoiceProblem:
+    row: int
+    field: str
+    message: str
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _parse_row(
+    n: int, raw: dict[str, str], currencies: frozenset[str]
+) -> InvoiceLine | list[InvoiceProblem]:
+    get = {k: (raw.get(k) or "").strip() for k in (*INVOICE_COLUMNS, "reason")}
+    problems = [InvoiceProblem(n, k, "is required") for k in INVOICE_COLUMNS if not get[k]]
+    if problems:
+        return problems
+    try:
+        when = date.fromisoformat(get["invoice_date"])
+    except ValueError:
+        problems.append(
+            InvoiceProblem(n, "invoice_date", f"'{get['invoice_date']}' is not YYYY-MM-DD")
+        )
+    try:
+        amount = Decimal(get["amount"])
+        if not amount.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append(InvoiceProblem(n, "amount", f"'{get['amount']}' is not a decimal amount"))
+    currency = get["currency"].upper()
+    if currency not in currencies:
+        problems.append(
+            InvoiceProblem(n, "currency", f"'{get['currency']}' is not an ISO 4217 code")
+        )
+    if problems:
+        return problems
+    parts = [
+        get["invoice_number"],
+        get["tracking_number"],
+        get["carrier"].lower(),
+        when.isoformat(),
+        str(amount.normalize()),
+        currency,
+        get["reason"],
+    ]
+    return InvoiceLine(
+        n,
+        get["tracking_number"],
+        get["carrier"].lower(),
+        get["invoice_number"],
+        when,
+        amount,
+        currency,
+        get["reason"],
+        _digest("\x1f".join(parts)),
+    )
+
+
+def parse_invoice(
+    text: str, currencies: frozenset[str]
+) -> tuple[list[InvoiceLine], list[InvoiceProblem]]:
+    """Parse a carrier invoice CSV (header row required); every problem names row and column."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in INVOICE_COLUMNS if c not in header]
+    if missing:
+        return [], [InvoiceProblem(1, c, "column is missing from the header") for c in missing]
+    reader.fieldnames = header
+    lines: list[InvoiceLine] = []
+    problems: list[InvoiceProblem] = []
+    seen: Counter[str] = Counter()
+    for n, raw in enumerate(reader, start=2):
+        parsed = _parse_row(n, raw, currencies)
+        if isinstance(parsed, list):
+            problems.extend(parsed)
+            continue
+        # Content + occurrence: the same file uploaded twice gives the same keys (idempotent),
+        # while two identical surcharges on one invoice stay two lines.
+        seen[parsed.line_key] += 1
+        key = _digest(f"{parsed.line_key}:{seen[parsed.line_key]}")
+        lines.append(replace(parsed, line_key=key))
+    if not lines and not problems:
+        problems.append(InvoiceProblem(1, "file", "the invoice has no lines"))
+    return lines, problems

@@ -1,0 +1,93 @@
+"""The payments port: card holds with manual capture (SPEC §6); typed results, no SDK types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from freight.money import Money, minor_units
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """A card hold: `ref` is the provider's id (a PaymentIntent id for Stripe)."""
+
+    ref: str
+    status: str  # authorized
+    amount: Money
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """The outcome of a capture, cancel or refund."""
+
+    ref: str
+    status: str  # captured | cancelled | refunded
+    amount: Money
+
+
+class PaymentError(Exception):
+    """Base of every payments error; `reason` is the processor's sentence."""
+
+    def __init__(self, reason: str, *, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class CardDeclined(PaymentError):
+    """The processor declined the card (HTTP 402 to the customer, with its reason)."""
+
+    def __init__(
+        self, reason: str, *, code: str | None = "card_declined", decline_code: str | None = None
+    ) -> None:
+        super().__init__(reason, code=code)
+        self.decline_code = decline_code
+
+
+class UnknownPaymentMethod(PaymentError):
+    """The payment-method token is not one the processor knows (422 on payment_method)."""
+
+
+class PaymentUnavailable(PaymentError):
+    """The processor could not be reached or failed; safe to retry with the same key."""
+
+
+class PaymentStateError(PaymentError):
+    """The hold cannot do that any more (already cancelled, captured, expired)."""
+
+
+class PaymentsPort(Protocol):
+    """Authorize (manual capture), capture, cancel, refund; every call has an idempotency key."""
+
+    name: str
+
+    def authorize(
+        self, amount: Money, payment_method: str, *, idempotency_key: str, metadata: dict[str, str]
+    ) -> Authorization:
+        """Place a hold for `amount`; raises CardDeclined or UnknownPaymentMethod."""
+        ...
+
+    def capture(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:
+        """Capture up to the authorized amount (once per key)."""
+        ...
+
+    def cancel(self, ref: str, *, idempotency_key: str) -> Settlement:
+        """Release an uncaptured hold."""
+        ...
+
+    def refund(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:
+        """Refund a captured amount (once per key)."""
+        ...
+
+
+def to_minor(amount: Money) -> int:
+    """Money → integer minor units (cents), as processors want it."""
+    return int(amount.quantize().amount.scaleb(minor_units(amount.currency)))
+
+
+def from_minor(value: int, currency: str) -> Money:
+    """Integer minor units → Money."""
+    return Money(Decimal(value).scaleb(-minor_units(currency)), currency.upper())

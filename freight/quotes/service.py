@@ -1,0 +1,271 @@
+"""Quote use cases (P-QUOTE): make, expire, accept with a card hold, capture, release.
+
+Never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from carriers.types import Rate
+from freight.auth.service import Principal
+from freight.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    PaymentRequiredError,
+    invalid,
+)
+from freight.jobs.service import enqueue
+from freight.money import Money
+from freight.payments.port import (
+    Authorization,
+    CardDeclined,
+    PaymentsPort,
+    PaymentStateError,
+    PaymentUnavailable,
+    UnknownPaymentMethod,
+)
+from freight.quotes import repository as repo
+from freight.quotes import rules
+from freight.quotes.models import Payment, Quote
+from freight.repairs import repository as rr_repo
+from freight.repairs.models import RepairRequest
+from freight.repairs.rules import RRStatus, can_transition
+from freight.settings import Settings
+from freight.shipments import rules as shipment_rules
+from freight.shipments.models import Shipment
+
+log = logging.getLogger("freight.quotes")
+RELEASE = "quotes.release_payment"
+
+
+def get_quote(session: Session, quote_id: str, *, lock: bool = False) -> Quote:
+    quote = repo.get(session, quote_id, lock=lock)
+    if quote is None:
+        raise NotFoundError(f"Quote {quote_id} does not exist.", quote_id=quote_id)
+    return quote
+
+
+def create_quote(
+    session: Session, *, shipment: Shipment, rate: Rate, now: datetime, settings: Settings
+) -> Quote:
+    """A new open quote for the shipment's chosen rate; a still-open older quote is superseded."""
+    live = repo.live_for_shipment(session, shipment.id)
+    if live is not None and live.status == rules.OPEN:
+        live.status = rules.SUPERSEDED
+    quote = Quote(
+        shipment_id=shipment.id,
+        rr_id=shipment.rr_id,
+        amount=rate.amount.quantize().amount,
+        currency=rate.amount.currency,
+        carrier=rate.carrier,
+        service=rate.service,
+        rate_id=rate.rate_id,
+        estimated_days=rate.estimated_days,
+        expires_at=rules.expires_at(now, settings.quote_validity_days),
+        status=rules.OPEN,
+    )
+    session.add(quote)
+    session.flush()
+    log.info("quote.created", extra={"event": "quote.created", "quote_id": quote.id})
+    return quote
+
+
+def expire_quote(session: Session, quote: Quote, *, now: datetime, actor: str) -> None:
+    """An open quote past its validity: expired; the RR goes back to ready_to_ship (P-QUOTE)."""
+    quote.status = rules.EXPIRED
+    shipment = session.get(Shipment, quote.shipment_id)
+    if shipment is not None and shipment.state == shipment_rules.QUOTED:
+        shipment.state = shipment_rules.QUOTE_LAPSED
+    rr = session.get(RepairRequest, quote.rr_id)
+    if (
+        rr is not None
+        and rr.status == RRStatus.AWAITING_PAYMENT
+        and can_transition(rr.status, RRStatus.READY_TO_SHIP)
+    ):
+        rr_repo.add_history(
+            session,
+            rr,
+            to_status=RRStatus.READY_TO_SHIP,
+            actor=actor,
+            at=now,
+            rule="P-QUOTE",
+            note=f"Quote {quote.id} expired unaccepted; re-rate to ship",
+        )
+    log.info("quote.expired", extra={"event": "quote.expired", "quote_id": quote.id})
+
+
+def expire_due(session: Session, *, now: datetime) -> int:
+    """Expire every open quote whose validity has run out; returns how many."""
+    count = 0
+    for quote_id in repo.open_expired(session, now):
+        quote = repo.get(session, quote_id, lock=True)
+        if (
+            quote is not None
+            and quote.status == rules.OPEN
+            and rules.is_expired(quote.expires_at, now)
+        ):
+            expire_quote(session, quote, now=now, actor="system")
+            count += 1
+    return count
+
+
+def _check_customer(session: Session, quote: Quote, principal: Principal) -> RepairRequest:
+    rr = session.get(RepairRequest, quote.rr_id)
+    assert rr is not None
+    if principal.kind != "customer":
+        raise ForbiddenError("Only the Repair Request's customer can accept its freight quote.")
+    if principal.rr_number != rr.rr_number:
+        # Another RR's customer: the same answer as an unknown quote (no enumeration).
+        raise NotFoundError(f"Quote {quote.id} does not exist.", quote_id=quote.id)
+    return rr
+
+
+def accept_quote(
+    session: Session,
+    *,
+    quote_id: str,
+    principal: Principal,
+    payment_method: str,
+    payments: PaymentsPort,
+    now: datetime,
+) -> tuple[Quote, Payment, RepairRequest]:
+    """The customer accepts: hold the quoted amount (manual capture), queue the label."""
+    quote = get_quote(session, quote_id, lock=True)
+    rr = _check_customer(session, quote, principal)
+    if quote.status == rules.OPEN and rules.is_expired(quote.expires_at, now):
+        raise ConflictError(
+            f"Quote {quote.id} expired at {quote.expires_at.isoformat()}; ask for a new quote.",
+            quote_status="expired",
+            expires_at=quote.expires_at.isoformat(),
+        )
+    if quote.status != rules.OPEN:
+        raise ConflictError(
+            f"Quote {quote.id} is {quote.status}; only an open quote can be accepted.",
+            quote_status=quote.status,
+        )
+    amount = Money(quote.amount, quote.currency)
+    held = _authorize(payments, quote, rr, amount, payment_method)
+    payment = repo.payment_for(session, quote.id, lock=True) or Payment(quote_id=quote.id)
+    payment.provider, payment.provider_ref, payment.status = payments.name, held.ref, "authorized"
+    payment.currency, payment.authorized_amount = held.amount.currency, held.amount.amount
+    payment.failure_reason = None
+    session.add(payment)
+    quote.status = rules.ACCEPTED
+    shipment = session.get(Shipment, quote.shipment_id, with_for_update=True)
+    assert shipment is not None
+    shipment.state = shipment_rules.PURCHASING
+    enqueue(
+        session,
+        task="shipments.buy_label",
+        args={"shipment_id": shipment.id},
+        key=f"buy_label:{shipment.id}:{quote.id}",
+    )
+    session.flush()
+    log.info("quote.accepted", extra={"event": "quote.accepted", "quote_id": quote.id})
+    return quote, payment, rr
+
+
+def _authorize(
+    payments: PaymentsPort, quote: Quote, rr: RepairRequest, amount: Money, pm: str
+) -> Authorization:
+    try:
+        return payments.authorize(
+            amount,
+            pm,
+            idempotency_key=f"authorize:{quote.id}:{pm}",
+            metadata={
+                "quote_id": quote.id,
+                "shipment_id": quote.shipment_id,
+                "rr_number": rr.rr_number,
+            },
+        )
+    except CardDeclined as exc:
+        raise PaymentRequiredError(
+            exc.reason, code=exc.code, decline_code=exc.decline_code, quote_id=quote.id
+        ) from exc
+    except UnknownPaymentMethod as exc:
+        raise invalid("payment_method", exc.reason) from exc
+    except PaymentStateError as exc:
+        raise ConflictError(exc.reason, code=exc.code) from exc
+    except PaymentUnavailable as exc:
+        raise AppError(
+            f"The payment processor is unavailable: {exc.reason}",
+            503,
+            "Payment processor unavailable",
+        ) from exc
+
+
+def capture(payments: PaymentsPort, payment: Payment, label_cost: Money) -> None:
+    """Capture min(label cost, hold) once (idempotency key from the payment id)."""
+    if payment.status != "authorized":
+        return
+    authorized = Money(payment.authorized_amount, payment.currency)
+    amount = rules.capture_amount(label_cost, authorized).quantize()
+    try:
+        done = payments.capture(
+            payment.provider_ref or "", amount, idempotency_key=f"capture:{payment.id}"
+        )
+    except PaymentStateError as exc:
+        payment.status, payment.failure_reason = "failed", exc.reason
+        log.warning(
+            "payment.capture.failed",
+            extra={"event": "payment.capture.failed", "payment_id": payment.id},
+        )
+        return
+    payment.status, payment.captured_amount = "captured", done.amount.amount
+    log.info("payment.captured", extra={"event": "payment.captured", "payment_id": payment.id})
+
+
+def cancel_hold(payments: PaymentsPort, payment: Payment | None) -> None:
+    """Release an uncaptured hold (idempotent)."""
+    if payment is None or payment.status != "authorized":
+        return
+    try:
+        payments.cancel(payment.provider_ref or "", idempotency_key=f"cancel:{payment.id}")
+    except PaymentStateError as exc:
+        log.warning(
+            "payment.cancel.refused",
+            extra={"event": "payment.cancel.refused", "reason": exc.reason},
+        )
+    payment.status = "cancelled"
+
+
+def release_payment(session: Session, *, quote: Quote, reason: str) -> None:
+    """After a void: queue the cancel (hold) or refund (capture) of the quote's payment."""
+    payment = repo.payment_for(session, quote.id)
+    if payment is None or payment.status not in ("authorized", "captured"):
+        return
+    enqueue(
+        session,
+        task=RELEASE,
+        args={"payment_id": payment.id, "reason": reason},
+        key=f"release:{payment.id}",
+    )
+
+
+def settle_release(session: Session, *, payments: PaymentsPort, payment_id: str) -> None:
+    """Job body: cancel an open hold or refund what was captured and not yet refunded."""
+    payment = session.get(Payment, payment_id, with_for_update=True)
+    if payment is None:
+        return
+    if payment.status == "authorized":
+        cancel_hold(payments, payment)
+        return
+    captured = payment.captured_amount or Decimal(0)
+    due = captured - (payment.refunded_amount or Decimal(0))
+    if payment.status != "captured" or due <= 0:
+        return
+    done = payments.refund(
+        payment.provider_ref or "",
+        Money(due, payment.currency),
+        idempotency_key=f"refund:{payment.id}",
+    )
+    payment.refunded_amount = (payment.refunded_amount or Decimal(0)) + done.amount.amount
+    log.info("payment.refunded", extra={"event": "payment.refunded", "payment_id": payment.id})

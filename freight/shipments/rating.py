@@ -1,0 +1,159 @@
+"""Building what the carrier needs to rate an outbound shipment: addresses, parcel, insurance,
+customs. Shared by the request (first rating) and the label job (re-check at purchase)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from carriers.types import Address, CustomsDeclaration, CustomsItem, Parcel, Rate, RateRequest
+from freight.money import Money
+from freight.repairs.models import RepairRequest
+from freight.settings import Settings
+from freight.shipments.models import Shipment
+from freight.shipments.rules import customs_value, hs_code_for, insurance_for
+
+
+def depot_address(settings: Settings) -> Address:
+    """The repair depot (origin of outbound shipments), from settings."""
+    return Address(
+        name=settings.depot_attention,
+        company=settings.depot_name,
+        street1=settings.depot_street1,
+        city=settings.depot_city,
+        state=settings.depot_state,
+        postal_code=settings.depot_postal_code,
+        country=settings.depot_country,
+        phone=settings.depot_phone,
+        email=settings.depot_email,
+    )
+
+
+def return_address(rr: RepairRequest) -> Address:
+    """The RR's return address; the customer's phone and e-mail fill gaps carriers need."""
+    a: dict[str, Any] = rr.return_address or {}
+    return Address(
+        name=str(a.get("name") or rr.customer_name),
+        company=a.get("company"),
+        street1=str(a.get("street1") or ""),
+        street2=a.get("street2"),
+        city=str(a.get("city") or ""),
+        state=a.get("state"),
+        postal_code=str(a.get("postal_code") or ""),
+        country=str(a.get("country") or ""),
+        phone=a.get("phone") or rr.customer_phone,
+        email=a.get("email") or rr.customer_email,
+    )
+
+
+def parcel_of(data: dict[str, Any]) -> Parcel:
+    return Parcel(
+        length=Decimal(str(data["length"])),
+        width=Decimal(str(data["width"])),
+        height=Decimal(str(data["height"])),
+        distance_unit=data["distance_unit"],
+        weight=Decimal(str(data["weight"])),
+        mass_unit=data["mass_unit"],
+    )
+
+
+def declared_value(rr: RepairRequest) -> Money | None:
+    if rr.declared_value_amount is None or not rr.declared_value_currency:
+        return None
+    return Money(rr.declared_value_amount, rr.declared_value_currency)
+
+
+def _purchase_price(rr: RepairRequest) -> Money | None:
+    price = (rr.proof_of_purchase or {}).get("price")
+    if isinstance(price, dict) and price.get("amount") is not None:
+        return Money.of(str(price["amount"]), str(price.get("currency") or "USD"))
+    return None
+
+
+def customs_for(rr: RepairRequest, parcel: Parcel, settings: Settings) -> CustomsDeclaration:
+    """Customs for an international return: one item, the RR's part, HS code from the table."""
+    value = customs_value(
+        declared_value(rr), _purchase_price(rr), Money(settings.customs_default_value, "USD")
+    )
+    item = CustomsItem(
+        description=(rr.product_description or rr.part_number)[:100],
+        quantity=1,
+        net_weight=parcel.weight,
+        mass_unit=parcel.mass_unit,
+        value=value,
+        origin_country=settings.customs_origin_country,
+        tariff_number=hs_code_for(rr.part_number, settings.hs_codes, settings.default_hs_code),
+    )
+    return CustomsDeclaration(
+        contents_type=settings.customs_contents_type,
+        certify_signer=settings.depot_attention,
+        items=(item,),
+        non_delivery_option="RETURN",
+        contents_explanation=f"Repaired unit returned under {rr.rr_number}",
+    )
+
+
+def customs_json(customs: CustomsDeclaration) -> dict[str, Any]:
+    """What the shipment shows of its customs declaration."""
+    item = customs.items[0]
+    return {
+        "contents_type": customs.contents_type,
+        "hs_code": item.tariff_number,
+        "value": item.value.as_json(),
+        "origin_country": item.origin_country,
+        "description": item.description,
+    }
+
+
+def rate_request(rr: RepairRequest, shipment: Shipment, settings: Settings) -> RateRequest:
+    """The carrier request for this shipment (metadata ties carrier objects to our id)."""
+    origin, dest = depot_address(settings), return_address(rr)
+    parcel = parcel_of(shipment.parcel or {})
+    insurance = insurance_for(rr.insurance_requested, declared_value(rr))
+    customs = customs_for(rr, parcel, settings) if origin.country != dest.country else None
+    return RateRequest(
+        from_address=origin,
+        to_address=dest,
+        parcels=(parcel,),
+        metadata=label_metadata(shipment.id),
+        insurance=insurance,
+        customs=customs,
+    )
+
+
+def label_metadata(shipment_id: str) -> str:
+    """The carrier-side key of a shipment's label: one label per metadata, ever."""
+    return f"shipment:{shipment_id}"
+
+
+def rate_json(rate: Rate) -> dict[str, Any]:
+    return {
+        "rate_id": rate.rate_id,
+        "carrier": rate.carrier,
+        "service": rate.service,
+        "service_token": rate.service_token,
+        "amount": str(rate.amount.amount),
+        "currency": rate.amount.currency,
+        "estimated_days": rate.estimated_days,
+        "shipment_id": rate.shipment_id,
+    }
+
+
+def rate_from(data: dict[str, Any]) -> Rate:
+    return Rate(
+        rate_id=str(data["rate_id"]),
+        carrier=str(data["carrier"]),
+        service=str(data["service"]),
+        service_token=str(data["service_token"]),
+        amount=Money.of(str(data["amount"]), str(data["currency"])),
+        estimated_days=data.get("estimated_days"),
+        shipment_id=str(data.get("shipment_id") or ""),
+    )
+
+
+def apply_rate(shipment: Shipment, rate: Rate) -> None:
+    """Remember the chosen rate on the shipment (bought later by the label job)."""
+    shipment.carrier, shipment.service = rate.carrier, rate.service
+    shipment.service_token, shipment.rate_id = rate.service_token, rate.rate_id
+    shipment.carrier_shipment_id = rate.shipment_id
+    shipment.details = {**(shipment.details or {}), "rate": rate_json(rate)}
