@@ -23,6 +23,7 @@ from freight.errors import (
 )
 from freight.jobs.service import enqueue
 from freight.money import Money
+from freight.notifications import hooks
 from freight.payments.port import (
     Authorization,
     CardDeclined,
@@ -73,6 +74,9 @@ def create_quote(
     )
     session.add(quote)
     session.flush()
+    rr = session.get(RepairRequest, shipment.rr_id)
+    if rr is not None:
+        hooks.quote_ready(session, rr=rr, quote=quote)
     log.info("quote.created", extra={"event": "quote.created", "quote_id": quote.id})
     return quote
 

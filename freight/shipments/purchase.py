@@ -20,6 +20,7 @@ from carriers.port import CarrierPort
 from carriers.types import Label, Rate
 from freight.jobs.registry import JobContext
 from freight.money import Money
+from freight.notifications import hooks
 from freight.quotes import repository as quotes_repo
 from freight.quotes import rules as quote_rules
 from freight.quotes import service as quotes
@@ -178,6 +179,7 @@ def _record(
             note=f"Label bought: {label.carrier} {label.tracking_number}",
         )
     _subscribe(ctx, shipment)
+    hooks.shipped(session, rr=rr, shipment=shipment)
     log.info(
         "shipment.label.bought",
         extra={
