@@ -181,3 +181,19 @@ def test_void_refunds_the_label_and_the_rr_can_ship_again(flow: Flow) -> None:
 def test_unknown_shipment_is_404(flow: Flow) -> None:
     resp = flow.client.get(f"{API}/shipments/shp_nope", headers=flow.staff)
     assert resp.status_code == 404
+
+
+def test_customer_is_emailed_the_quote_and_the_shipping_notice(flow: Flow) -> None:
+    rr = flow.international_rr()
+    flow.outbound(rr)
+    flow.drain()
+    outbox = flow.settings.data_dir / "outbox"
+    quote_mail = [p.read_text() for p in outbox.glob("*.eml") if "quote" in p.read_text().lower()]
+    assert any(rr in m for m in quote_mail), sorted(p.name for p in outbox.glob("*.eml"))
+
+    na = flow.ready_rr()
+    flow.outbound(na)
+    flow.drain()
+    shipped = flow.shipment(flow.rr(na)["shipments"][-1]["id"])
+    mails = [p.read_text() for p in outbox.glob("*.eml")]
+    assert any(shipped["tracking_number"] in m for m in mails)
