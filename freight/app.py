@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,9 @@ log = logging.getLogger("freight.app")
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, *, type_: str = "about:blank", **extra: Any) -> Response:
+def problem(
+    status: int, title: str, detail: str, *, type_: str = "about:blank", **extra: Any
+) -> Response:
     body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
@@ -49,7 +52,9 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     errors: list[FieldError] = []
     for err in exc.errors():
         if err.get("type") == "json_invalid":
-            return problem(400, "Malformed JSON", f"The request body is not valid JSON: {err.get('msg')}")
+            return problem(
+                400, "Malformed JSON", f"The request body is not valid JSON: {err.get('msg')}"
+            )
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         errors.append(FieldError(_field_name(tuple(err.get("loc", ()))), msg))
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
@@ -70,22 +75,32 @@ async def _unexpected(_: Request, exc: Exception) -> Response:
     return problem(500, "Internal server error", "Something went wrong; nothing was half-saved.")
 
 
-_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Payload too large", 400: "Bad request"}
+_TITLES = {
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    400: "Bad request",
+}
 
 
 class BodyLimit:
     """Refuse bodies over the limit (413) before they are read into memory."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, upload_limit: int = 0, upload_paths: str = r"^$"
+    ) -> None:
         self.app, self.limit = app, limit
+        # Multipart uploads (damage-report photos) get a larger limit on the paths that take them.
+        self.upload_limit, self.upload_paths = max(upload_limit, limit), re.compile(upload_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.upload_limit if self.upload_paths.match(scope.get("path", "")) else self.limit
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(scope, receive, send, limit)
             return
         seen = 0
 
@@ -93,22 +108,26 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _TooLarge()
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, limit)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         body = {
             "type": "about:blank", "title": "Payload too large", "status": 413,
-            "detail": f"The request body is larger than {self.limit} bytes.",
+            "detail": f"The request body is larger than {limit} bytes.",
         }  # fmt: skip
         response = JSONResponse(body, status_code=413, media_type=PROBLEM)
         await response(scope, receive, send)
+
+
+# Paths taking multipart uploads (damage-report photos; each photo is also checked on its own).
+UPLOAD_PATHS = r"^/api/v1/track/[^/]+/damage-reports$"
 
 
 class _TooLarge(Exception):
@@ -134,8 +153,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
     _ops_routes(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
+        upload_paths=UPLOAD_PATHS,
+    )  # fmt: skip
+    _background_wiring(app, settings)
     return app
+
+
+def _background_wiring(app: FastAPI, settings: Settings) -> None:
+    """Request ids + metrics, /metrics, and publishing of committed jobs to the broker."""
+    from freight.metrics import RequestMetrics, render_metrics
+
+    if settings.metrics_enabled:
+        app.add_middleware(RequestMetrics)
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics() -> Response:
+        body, content_type = render_metrics(app.state, settings.prometheus_multiproc_dir)
+        return Response(body, media_type=content_type)
+
+    # Tests (env=test) run jobs inline with freight.jobs.service.drain; else jobs go to the broker.
+    if settings.env != "test":
+        from worker.publish import install_publisher
+
+        install_publisher(settings)
 
 
 # Every feature's router; each module exposes `router`.
@@ -171,7 +213,9 @@ def _ops_routes(app: FastAPI) -> None:
             checks["database"] = f"error: {exc.__class__.__name__}"
         checks["broker"] = _broker_check(app.state.settings)
         ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+        )
 
 
 def _broker_check(settings: Settings) -> str:
@@ -184,5 +228,3 @@ def _broker_check(settings: Settings) -> str:
         return "ok"
     except Exception as exc:  # noqa: BLE001
         return f"error: {exc.__class__.__name__}"
-
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
@@ -120,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from freight.metrics import configure_logging
+
+    configure_logging(get_settings().log_level)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     return handler(args)

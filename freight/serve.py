@@ -1,8 +1,18 @@
-"""`freight serve`: migrate, then run the API (and, on the embedded default, worker + beat)."""
+"""`freight serve`: migrate, then run the API (and, on the embedded default, worker + beat).
+
+The worker and beat are real Celery processes (`freight worker`, `freight beat`) started beside
+uvicorn, restarted if they die, and stopped with it (SIGTERM, then SIGKILL after a grace period).
+"""
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
 
 import uvicorn
 
@@ -10,6 +20,65 @@ from freight.migrate import upgrade
 from freight.settings import get_settings
 
 log = logging.getLogger("freight.serve")
+GRACE_SECONDS = 10.0
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class Background:
+    """The embedded worker and beat as supervised child processes."""
+
+    def __init__(self, commands: dict[str, list[str]]) -> None:
+        self.commands = commands
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._stopping = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="freight-background", daemon=True)
+
+    def start(self) -> None:
+        for name in self.commands:
+            self._spawn(name)
+        self._watcher.start()
+
+    def _spawn(self, name: str) -> None:
+        self.procs[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            self.commands[name], start_new_session=True, preexec_fn=_die_with_parent
+        )
+        log.info("serve.background.started name=%s pid=%s", name, self.procs[name].pid)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(2.0):
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is not None and not self._stopping.is_set():
+                    log.error(
+                        "serve.background.died name=%s code=%s; restarting", name, proc.returncode
+                    )
+                    self._spawn(name)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("serve.background.killed name=%s pid=%s", name, proc.pid)
+                proc.kill()
+                proc.wait(timeout=5)
+        log.info("serve.background.stopped")
+
+
+def background_commands() -> dict[str, list[str]]:
+    """`freight worker` and `freight beat` on this interpreter (same environment, same settings)."""
+    base = [sys.executable, "-m", "freight.cli"]
+    return {"worker": [*base, "worker", "--concurrency", "2"], "beat": [*base, "beat"]}
 
 
 def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
@@ -20,6 +89,14 @@ def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
         from freight.demo import load_demo
 
         load_demo(settings)
+    background = None
+    if settings.serve_background if settings.serve_background is not None else settings.embedded:
+        background = Background(background_commands())
+        background.start()
     log.info("serve.start host=%s port=%s db=%s", host, port, settings.db_url.split("@")[-1])
-    uvicorn.run("freight.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    try:
+        uvicorn.run("freight.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    finally:
+        if background is not None:
+            background.stop()
     return 0

@@ -44,7 +44,29 @@ class Settings(BaseSettings):
     secret_key: str = INSECURE_DEFAULT_SECRET
     webhook_token: str = "dev-webhook-token"  # noqa: S105 - refused in production
     max_body_bytes: int = 1_000_000
+    # Multipart uploads (damage-report photos: up to 10 files of 10 MB each are checked per file)
+    max_upload_bytes: int = 60_000_000
+    max_photo_bytes: int = 10_000_000
+    max_photos: int = 10
     log_level: str = "INFO"
+
+    # Background work (worker/, freight/jobs): Celery on Redis, or an embedded SQLite broker
+    task_queue: str = "freight"  # Celery queue name (tests use a unique one)
+    worker_pool: Literal["prefork", "threads", "solo"] | None = None  # default: prefork on Redis
+    job_max_retries: int = 8  # retryable failures (carrier down, DB blip) before a job is `failed`
+    job_retry_base_seconds: float = 2.0  # exponential backoff with jitter: base * 2**n, capped
+    job_retry_max_seconds: float = 300.0
+    job_lease_seconds: int = 300  # a running job is owned this long (also the hard task time limit)
+    broker_visibility_timeout: int = 900  # Redis: unacked messages come back after this
+    relay_interval_seconds: float = 10.0  # beat: publish outbox rows the after-commit hook missed
+    relay_after_seconds: float = 5.0  # a `pending` row this old is relayed
+    job_requeue_after_seconds: int = 1800  # a queued/retrying row untouched this long is re-sent
+    metrics_enabled: bool = True
+    serve_background: bool | None = None  # `freight serve` also runs worker+beat (None: embedded)
+    # prometheus_client's own variable: set it (to an empty dir) when running several API processes
+    prometheus_multiproc_dir: str | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
 
     # Policy data
     north_america: CodeList = Field(default_factory=lambda: list(DEFAULT_NORTH_AMERICA))
@@ -81,6 +103,7 @@ class Settings(BaseSettings):
     carrier_max_attempts: int = 5
     carrier_max_retry_seconds: float = 60.0
     tracking_quiet_minutes: int = 360
+    tracking_poll_batch: int = 200  # trackers refreshed per poll run (tracking.poll)
     sandbox_db: Path | None = None  # default: <data_dir>/sandbox-carrier.db
     sandbox_webhook_url: str | None = None
     sandbox_latency_ms: int = 0
@@ -96,6 +119,12 @@ class Settings(BaseSettings):
     # Customs
     default_hs_code: str = "8517.62"
     hs_codes: dict[str, str] = Field(default_factory=dict)
+    # Outbound shipments (issue 5): customs contents type is Shippo's enum; the customs value is
+    # the RR's declared value, else the proof-of-purchase price, else this default (USD).
+    customs_contents_type: str = "RETURN_MERCHANDISE"
+    customs_origin_country: str = "US"
+    customs_default_value: Decimal = Decimal("100.00")
+    label_format: str = "PDF_4x6"
 
     # Customer access
     customer_token_hours: int = 24

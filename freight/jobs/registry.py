@@ -53,6 +53,7 @@ REGISTRY = Registry()
 
 # Modules that register handlers; imported once by the worker and by `freight tasks run`.
 HANDLER_MODULES = (
+    "freight.jobs.relay",
     "freight.repairs.jobs",
     "freight.shipments.jobs",
     "freight.quotes.jobs",
@@ -73,7 +74,9 @@ def job(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def periodic(name: str, *, every_seconds: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def periodic(
+    name: str, *, every_seconds: float
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a periodic task (run by beat, or by hand with `freight tasks run NAME`)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,0 +1,102 @@
+"""Every webhook-event query lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from freight.jobs.models import Job
+from freight.webhooks.models import WebhookEvent
+
+
+def insert_if_new(
+    session: Session, *, dedup_key: str, event: str, payload: dict[str, Any], now: datetime
+) -> int | None:
+    """Store the event unless its dedup key is known; the new id, or None for a duplicate."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(WebhookEvent)
+        .values(
+            dedup_key=dedup_key, event=event, payload=payload, received_at=now, status="received"
+        )
+        .on_conflict_do_nothing(index_elements=[WebhookEvent.dedup_key])
+        .returning(WebhookEvent.id)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def insert_with_job(
+    conn: Connection,
+    *,
+    dedup_key: str,
+    event: str,
+    payload: dict[str, Any],
+    now: datetime,
+    job_id: str,
+    task: str,
+) -> bool:
+    """Hot path, one statement: store the event and its processing job unless the key is known.
+
+    PostgreSQL does both inserts in one round trip (a data-modifying CTE); SQLite in two.
+    Returns False for a duplicate (nothing written).
+    """
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stored = (
+        insert(WebhookEvent)
+        .values(
+            dedup_key=dedup_key, event=event, payload=payload, received_at=now, status="received"
+        )
+        .on_conflict_do_nothing(index_elements=[WebhookEvent.dedup_key])
+        .returning(WebhookEvent.id)
+    )
+    job_row = {
+        "id": job_id, "task": task, "status": "pending", "attempts": 0,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    if conn.dialect.name == "postgresql":
+        ev = stored.cte("ev")
+        args = func.json_build_object("event_id", ev.c.id)
+        key = func.concat("webhook:", ev.c.id)
+        cols = [literal(v, type_=Job.__table__.c[k].type).label(k) for k, v in job_row.items()]
+        select_ = select(*cols, args.label("args"), key.label("key")).select_from(ev)
+        names = [*job_row, "args", "key"]
+        result = conn.execute(pg_insert(Job).from_select(names, select_).returning(Job.id))
+        return result.scalar_one_or_none() is not None
+    event_id = conn.execute(stored).scalar_one_or_none()
+    if event_id is None:
+        return False
+    conn.execute(
+        sa_insert(Job).values(**job_row, args={"event_id": event_id}, key=f"webhook:{event_id}")
+    )
+    return True
+
+
+def get(session: Session, event_id: int, *, lock: bool = False) -> WebhookEvent | None:
+    stmt = select(WebhookEvent).where(WebhookEvent.id == event_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def list_events(session: Session, *, status: str | None, limit: int) -> Sequence[WebhookEvent]:
+    stmt = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(WebhookEvent.status == status)
+    return session.scalars(stmt).all()
+
+
+def status_counts(factory: sessionmaker[Session]) -> list[tuple[str, int]]:
+    """(status, count) of stored events, for the metrics scrape."""
+    with factory() as session:
+        rows = session.execute(
+            select(WebhookEvent.status, func.count()).group_by(WebhookEvent.status)
+        )
+        return [(status, int(count)) for status, count in rows]

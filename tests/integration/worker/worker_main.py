@@ -1,0 +1,54 @@
+"""A real Celery worker for the tests, with test-only handlers that leave countable effects.
+
+Effects go to a `test_effects` table in the same transaction as the job's success, so a job or
+webhook processed twice would show up as two rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from carriers.types import Address, Parcel, RateRequest
+from freight.jobs.registry import JobContext, job
+from freight.webhooks import service as webhooks
+
+log = logging.getLogger("tests.worker")
+
+DEPOT = Address("Repair Depot", "410 East Plumeria Drive", "San Jose", "95134", "US", state="CA")
+CUSTOMER = Address("Ada Lovelace", "1 Infinite Loop", "Cupertino", "95014", "US", state="CA")
+PARCEL = Parcel(Decimal(10), Decimal(8), Decimal(4), "in", Decimal(2), "lb")
+
+
+def _effect(session: Session, kind: str, key: str) -> None:
+    session.execute(
+        text("INSERT INTO test_effects (kind, key) VALUES (:kind, :key)"),
+        {"kind": kind, "key": key},
+    )
+
+
+@job("test.buy_label")
+def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
+    """Rate and buy one label for a (pretend) shipment; the carrier is idempotent per metadata."""
+    metadata = f"test-shipment:{shipment_id}"
+    rates = ctx.carrier.rate(RateRequest(DEPOT, CUSTOMER, (PARCEL,), metadata=metadata))
+    log.warning("test.buy_label.purchasing shipment=%s", shipment_id)
+    label = ctx.carrier.buy_label(rates[0], metadata=metadata)
+    _effect(session, "label", label.transaction_id)
+
+
+def consume_track(session: Session, _ctx: JobContext, info: Any, _source: str) -> None:
+    _effect(session, "track", f"{info.tracking_number}:{info.status}")
+
+
+webhooks.CONSUMERS["track"] = consume_track
+
+if __name__ == "__main__":
+    from worker.run import run_worker
+
+    sys.exit(run_worker(concurrency=int(sys.argv[1]) if len(sys.argv) > 1 else 2))

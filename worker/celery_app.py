@@ -1,0 +1,24 @@
+"""The process-wide Celery app: `celery -A worker.celery_app worker|beat` (`freight worker`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery.signals import setup_logging
+
+from freight.metrics import configure_logging
+from freight.settings import get_settings
+from worker.config import beat_schedule, make_celery
+
+settings = get_settings()
+app = make_celery(settings)
+app.conf.beat_schedule = beat_schedule(settings)
+
+
+@setup_logging.connect  # type: ignore[untyped-decorator]
+def _structured_logs(**_: Any) -> None:
+    """Celery's own records (task received/succeeded) in the same JSON lines as ours."""
+    configure_logging(settings.log_level)
+
+
+import worker.tasks  # noqa: E402, F401  (registers the shared tasks on this app)

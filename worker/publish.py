@@ -1,0 +1,135 @@
+"""The after-commit publisher: job ids to the broker, then their outbox rows marked `queued`.
+
+Publishing runs on one background thread per process, fed by the after-commit hook: a request
+never waits for the broker (nor needs a second database connection while it holds one), a
+broker outage never fails a committed request, and rows are marked `queued` in batches. Anything
+not sent (broker down, process killed) stays `pending` and the `jobs.relay` periodic task sends it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+from collections.abc import Sequence
+
+from celery import Celery
+from sqlalchemy import Engine, update
+
+from freight.db import engine_for, utcnow
+from freight.jobs.models import Job
+from freight.jobs.outbox import set_publisher
+from freight.settings import Settings
+from worker.config import RUN_JOB, broker_url, make_celery
+
+log = logging.getLogger("freight.worker")
+
+_APPS: dict[tuple[str, str], Celery] = {}
+BATCH = 200
+
+
+def _publishing_app(settings: Settings) -> Celery:
+    key = (broker_url(settings), settings.task_queue)
+    if key not in _APPS:
+        _APPS[key] = make_celery(settings)
+    return _APPS[key]
+
+
+class BackgroundPublisher:
+    """Callable publisher: queues ids; a daemon thread sends them and marks the rows `queued`."""
+
+    def __init__(self, celery: Celery, engine: Engine, task_queue: str) -> None:
+        self.celery, self.engine, self.task_queue = celery, engine, task_queue
+        self._ids: queue.Queue[str] = queue.Queue()
+        self._pid = -1
+        self._lock = threading.Lock()
+
+    def __call__(self, job_ids: Sequence[str]) -> None:
+        self._ensure_thread()
+        for job_id in job_ids:
+            self._ids.put(job_id)
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:  # first use in this process (also after a fork)
+            if self._pid != os.getpid():
+                self._ids = queue.Queue()
+                threading.Thread(target=self._run, name="freight-publisher", daemon=True).start()
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._ids.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._ids.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.publish_now(batch)
+            except Exception as exc:  # noqa: BLE001 - the relay re-sends whatever is still pending
+                log.warning("jobs.publish.failed count=%s error=%r", len(batch), exc)
+            finally:
+                for _ in batch:
+                    self._ids.task_done()
+
+    def publish_now(self, job_ids: Sequence[str]) -> None:
+        """Send each job (no blocking retries), then mark the sent rows `queued`."""
+        sent: list[str] = []
+        try:
+            with self.celery.producer_or_acquire() as producer:  # one connection per batch
+                for job_id in job_ids:
+                    self.celery.send_task(
+                        RUN_JOB,
+                        args=[job_id],
+                        queue=self.task_queue,
+                        retry=False,
+                        producer=producer,
+                    )
+                    sent.append(job_id)
+        finally:
+            if sent:
+                now = utcnow()
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        update(Job).where(Job.id.in_(sent), Job.status == "pending")
+                        .values(status="queued", relayed_at=now, updated_at=now)
+                    )  # fmt: skip
+
+    def flush(self) -> None:
+        """Wait until everything handed over so far was sent (or given up on)."""
+        if self._pid == os.getpid():
+            self._ids.join()
+
+
+_PUBLISHERS: dict[tuple[str, str, str], BackgroundPublisher] = {}
+
+
+def publisher_for(settings: Settings) -> BackgroundPublisher:
+    """The process's publisher for this database and broker queue."""
+    key = (settings.db_url, broker_url(settings), settings.task_queue)
+    if key not in _PUBLISHERS:
+        engine = engine_for(settings.db_url)
+        _PUBLISHERS[key] = BackgroundPublisher(
+            _publishing_app(settings), engine, settings.task_queue
+        )
+    return _PUBLISHERS[key]
+
+
+def install_publisher(settings: Settings) -> BackgroundPublisher:
+    """Publish jobs enqueued through sessions on this database after they commit."""
+    publisher = publisher_for(settings)
+    set_publisher(engine_for(settings.db_url), publisher)
+    return publisher
+
+
+def flush_all() -> None:
+    """Send what is waiting before the process exits (the relay would, later)."""
+    for publisher in list(_PUBLISHERS.values()):
+        publisher.flush()
+
+
+atexit.register(flush_all)

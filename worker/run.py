@@ -1,0 +1,91 @@
+"""`freight worker`, `freight beat` and `freight tasks run NAME [--as-of ISO-8601]`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+from freight.settings import Settings, get_settings
+
+
+def worker_argv(settings: Settings, concurrency: int) -> list[str]:
+    """Celery worker arguments: our queue, one message at a time, no broadcast chatter."""
+    pool = settings.worker_pool or ("prefork" if settings.redis_url else "threads")
+    return [
+        "worker", "--queues", settings.task_queue, "--concurrency", str(max(1, concurrency)),
+        "--pool", pool, "--loglevel", settings.log_level,
+        "--hostname", f"freight-{settings.task_queue}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+
+
+def run_worker(*, concurrency: int = 2) -> int:
+    """Run a Celery worker in the foreground until stopped."""
+    from worker.celery_app import app, settings
+
+    app.worker_main(worker_argv(settings, concurrency))
+    return 0
+
+
+def run_beat() -> int:
+    """Run the beat scheduler in the foreground (one per deployment)."""
+    from worker.celery_app import app, settings
+
+    app.start(
+        ["beat", "--loglevel", settings.log_level, "--schedule", app.conf.beat_schedule_filename]
+    )
+    return 0
+
+
+def parse_as_of(value: str | None, settings: Settings) -> datetime | None:
+    """The --as-of instant (aware ISO-8601); refused in production."""
+    if value is None:
+        return None
+    if settings.env == "production":
+        raise ValueError("--as-of is refused when FREIGHT_ENV=production; the clock is real there")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"--as-of {value!r} is not an ISO-8601 instant") from exc
+    if moment.tzinfo is None:
+        raise ValueError(f"--as-of {value!r} needs a time zone (e.g. 2026-12-05T09:00:00Z)")
+    return moment
+
+
+def run_task_once(name: str, *, as_of: str | None = None) -> int:
+    """Run one periodic task inline, now (or as of an instant), and print what it did."""
+    from freight.clock import utc_now
+    from freight.db import engine_for, session_factory
+    from freight.jobs.outbox import has_publisher, set_publisher
+    from freight.jobs.service import UnknownTaskError, job_context, run_periodic
+    from worker.publish import flush_all, install_publisher
+
+    settings = get_settings()
+    try:
+        moment = parse_as_of(as_of, settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
+        return 2
+    now = moment or utc_now()
+    engine = engine_for(settings.db_url)
+    had_publisher = has_publisher(engine)
+    install_publisher(settings)  # jobs it enqueues (and jobs.relay) reach the broker after commit
+    try:
+        result = run_periodic(session_factory(engine), lambda: job_context(settings, now), name)
+    except UnknownTaskError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201 - CLI output
+        return 2
+    finally:
+        flush_all()
+        if not had_publisher:  # leave the process as we found it (tests call this in-process)
+            set_publisher(engine, None)
+    print(f"{name} as of {now.isoformat()}: {_describe(result)}")  # noqa: T201 - CLI output
+    return 0
+
+
+def _describe(result: Any) -> str:
+    if isinstance(result, list | tuple | set):
+        items = ", ".join(str(r) for r in result)
+        return f"{len(result)} item(s)" + (f": {items}" if items else "")
+    return "done" if result is None else str(result)
