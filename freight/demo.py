@@ -49,9 +49,14 @@ def load_demo(settings: Settings) -> None:
     with session_scope(factory) as session:
         if session.scalar(select(RepairRequest.id).limit(1)) is None:
             for serial, country in [("DEMO-US-1", "US"), ("DEMO-CA-1", "CA"), ("DEMO-JP-1", "JP")]:
-                service.open_rr(session, data=_rr(serial, country), actor="demo", now=now, settings=settings)
+                service.open_rr(
+                    session, data=_rr(serial, country), actor="demo", now=now, settings=settings
+                )
             for serial, country in [("DEMO-DE-1", "DE"), ("DEMO-PR-1", "PR")]:
-                insured = {"insurance_requested": True, "declared_value": {"amount": "450.00", "currency": "USD"}}
+                insured = {
+                    "insurance_requested": True,
+                    "declared_value": {"amount": "450.00", "currency": "USD"},
+                }
                 rr = service.open_rr(
                     session, data=_rr(serial, country, **insured), actor="demo",
                     now=now - timedelta(days=3), settings=settings,
@@ -61,11 +66,21 @@ def load_demo(settings: Settings) -> None:
                     serial_number_seen=serial,
                 )  # fmt: skip
                 service.record_receipt(
-                    session, rr_number=rr.rr_number, data=seen, actor="demo", now=now, settings=settings
+                    session,
+                    rr_number=rr.rr_number,
+                    data=seen,
+                    actor="demo",
+                    now=now,
+                    settings=settings,
                 )
                 for target in ("in_repair", "ready_to_ship"):
                     service.change_status(
-                        session, rr_number=rr.rr_number, target=target, note="demo", actor="demo", now=now
+                        session,
+                        rr_number=rr.rr_number,
+                        target=target,
+                        note="demo",
+                        actor="demo",
+                        now=now,
                     )
         staff = create_token(session, role="staff", name="demo-staff")
         finance = create_token(session, role="finance", name="demo-finance")

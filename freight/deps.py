@@ -51,7 +51,9 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def get_principal(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep) -> Principal:
+def get_principal(
+    request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Principal:
     """The caller: a staff/finance/admin token or an RR-scoped customer token; 401 otherwise."""
     token = _bearer(request)
     if token is None:
@@ -59,8 +61,12 @@ def get_principal(request: Request, session: SessionDep, settings: SettingsDep, 
     if token.startswith("cust."):
         claims = read_customer_token(token, secret=settings.secret_key, now=now)
         if claims is None:
-            raise UnauthorizedError("The tracking token is invalid or has expired; look the RR up again.")
-        return Principal(kind="customer", name=f"customer:{claims.rr_number}", rr_number=claims.rr_number)
+            raise UnauthorizedError(
+                "The tracking token is invalid or has expired; look the RR up again."
+            )
+        return Principal(
+            kind="customer", name=f"customer:{claims.rr_number}", rr_number=claims.rr_number
+        )
     principal = authenticate(session, token=token)
     if principal is None:
         raise UnauthorizedError("The bearer token is not valid.")
@@ -76,7 +82,9 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
     def check(principal: PrincipalDep) -> Principal:
         if principal.kind != "token" or (principal.role not in roles and principal.role != "admin"):
             who = principal.role or "customer"
-            raise ForbiddenError(f"This call needs the {' or '.join(roles)} role; the token is {who}.")
+            raise ForbiddenError(
+                f"This call needs the {' or '.join(roles)} role; the token is {who}."
+            )
         return principal
 
     return check

@@ -25,8 +25,6 @@ class AppError(Exception):
         return self.detail
 
 
-
-
 class NotFoundError(AppError):
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail, 404, "Not found", _t("not-found"), [], extra)

@@ -27,7 +27,7 @@ def check_currency(value: str) -> str:
 
 
 class MoneyIn(Strict):
-    amount: Decimal = Field(description="Decimal amount, e.g. \"12.34\"")
+    amount: Decimal = Field(description='Decimal amount, e.g. "12.34"')
     currency: str = Field(default="USD", description="ISO 4217 code")
 
     @field_validator("amount", mode="before")
@@ -80,7 +80,9 @@ class AddressIn(Strict):
     street2: OptText = None
     city: Text200
     state: OptText = None
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    postal_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+    ]
     country: str
     phone: OptText = None
     email: OptText = None

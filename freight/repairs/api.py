@@ -7,6 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
+from freight.errors import FieldError, ValidationFailedError
+from freight.geo.rules import ExportRestrictedError
+from freight.policy import terms_policy
 from freight.repairs import service
 from freight.repairs.schemas import (
     DecisionOut,
@@ -19,9 +22,6 @@ from freight.repairs.schemas import (
 )
 from freight.repairs.views import rr_out
 from freight.schemas import FreightTermsOut, country_field
-from freight.errors import FieldError, ValidationFailedError
-from freight.geo.rules import ExportRestrictedError
-from freight.policy import terms_policy
 from freight.terms.rules import decide_terms
 
 router = APIRouter(prefix="/api/v1", tags=["repair requests"])
@@ -40,7 +40,9 @@ def freight_terms(body: FreightTermsIn, _: StaffDep, settings: SettingsDep) -> F
             policy=terms_policy(settings),
         )  # fmt: skip
     except ExportRestrictedError as exc:
-        raise ValidationFailedError(str(exc), [FieldError("country", str(exc))], rule="P-EXPORT") from exc
+        raise ValidationFailedError(
+            str(exc), [FieldError("country", str(exc))], rule="P-EXPORT"
+        ) from exc
     return FreightTermsOut(**terms.as_json())
 
 
@@ -102,6 +104,8 @@ def log_receipt(
     return {
         "accepted": decision.accepted,
         "receipt_id": receipt.id,
-        "reasons": [DecisionOut(rule=d.rule, code=d.code, reason=d.reason) for d in decision.reasons],
+        "reasons": [
+            DecisionOut(rule=d.rule, code=d.code, reason=d.reason) for d in decision.reasons
+        ],
         "repair_request": rr_out(session, rr),
     }

@@ -23,7 +23,10 @@ def open_rr_for_serial(session: Session, serial: str) -> RepairRequest | None:
 
 
 def rr_number_taken(session: Session, rr_number: str) -> bool:
-    return session.scalar(select(RepairRequest.id).where(RepairRequest.rr_number == rr_number)) is not None
+    return (
+        session.scalar(select(RepairRequest.id).where(RepairRequest.rr_number == rr_number))
+        is not None
+    )
 
 
 def list_page(

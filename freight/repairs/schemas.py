@@ -12,7 +12,12 @@ from freight.schemas import AddressIn, AddressOut, FreightTermsOut, MoneyIn, Mon
 
 Serial = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$"),
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+    ),
 ]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -33,7 +38,9 @@ class CustomerIn(Strict):
 
 class ProofOfPurchaseIn(Strict):
     document_type: Literal["invoice", "packing_slip", "web_order"]
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    reference: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
     reseller: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
     purchase_date: date | None = None
     price: MoneyIn | None = None
@@ -49,7 +56,9 @@ class ProofOfPurchaseIn(Strict):
 class RepairRequestIn(Strict):
     kind: Literal["repair", "credit_return"] = "repair"
     serial_number: Serial
-    part_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    part_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
     product_description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
     ]
@@ -72,7 +81,9 @@ class RepairRequestIn(Strict):
 
     @model_validator(mode="after")
     def _insurance_needs_value(self) -> RepairRequestIn:
-        if self.insurance_requested and (self.declared_value is None or self.declared_value.amount <= 0):
+        if self.insurance_requested and (
+            self.declared_value is None or self.declared_value.amount <= 0
+        ):
             raise ValueError("declared_value: insurance requested needs a positive declared value")
         if self.customer_received_at is not None and self.customer_received_at.tzinfo is None:
             raise ValueError("customer_received_at: must include a time zone")
@@ -88,7 +99,9 @@ class ReceiptIn(Strict):
     rr_marked_on_carton: bool
     freight_collect: bool
     visible_damage: bool
-    serial_number_seen: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)]
+    serial_number_seen: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, max_length=100)
+    ]
     third_party_equipment: bool = False
     out_of_warranty: bool = False
     original_packaging: bool | None = None

@@ -17,9 +17,9 @@ from freight.policy import business_calendar, terms_policy
 from freight.repairs import repository as repo
 from freight.repairs.models import Receipt, RepairRequest
 from freight.repairs.rules import (
-    RRStatus,
     ReceiptDecision,
     ReceiptInspection,
+    RRStatus,
     TransitionError,
     check_staff_transition,
     decide_receipt,
@@ -168,7 +168,13 @@ def change_status(
 
 
 def record_receipt(
-    session: Session, *, rr_number: str, data: ReceiptIn, actor: str, now: datetime, settings: Settings
+    session: Session,
+    *,
+    rr_number: str,
+    data: ReceiptIn,
+    actor: str,
+    now: datetime,
+    settings: Settings,
 ) -> tuple[RepairRequest, Receipt, ReceiptDecision]:
     """Receiving desk: accept (SLA clock starts, P-SLA) or reject with every P-REJECT reason."""
     rr = get_rr(session, rr_number, lock=True)
@@ -201,7 +207,9 @@ def record_receipt(
     session.add(receipt)
     rr.received_at = now
     if decision.accepted:
-        rr.repair_due = business_calendar(settings).repair_due(now, settings.repair_sla_working_days)
+        rr.repair_due = business_calendar(settings).repair_due(
+            now, settings.repair_sla_working_days
+        )
         repo.add_history(
             session, rr, to_status=RRStatus.RECEIVED, actor=actor, at=now, rule="P-SLA",
             note=f"Received; repair due {rr.repair_due.isoformat()}",
