@@ -95,7 +95,8 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: API, worker and beat share one file, and a
-    # deferred transaction that later writes would fail with "database is locked" instead of waiting.
+    # deferred transaction that reads and then writes fails at once ("database is locked")
+    # when another process committed in between, instead of waiting its turn.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -99,9 +99,15 @@ def client(app: Any) -> Iterator[TestClient]:
 
 @pytest.fixture
 def session(settings: Settings) -> Iterator[Session]:
-    factory = sessionmaker(bind=engine_for(settings.db_url), expire_on_commit=False)
+    """A session for the test's own checks. On SQLite it runs in pysqlite's default mode, where
+    reads happen outside a transaction, so (like PostgreSQL's READ COMMITTED) each query sees what
+    the API committed since, instead of the snapshot an explicit BEGIN would pin."""
+    engine = create_engine(settings.db_url) if settings.db_url.startswith("sqlite") else None
+    factory = sessionmaker(bind=engine or engine_for(settings.db_url), expire_on_commit=False)
     with factory() as s:
         yield s
+    if engine is not None:
+        engine.dispose()
 
 
 @pytest.fixture
