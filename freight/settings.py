@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # SPEC §2: reviewed list, kept as data. UN M49 Northern America + Central America + Caribbean
-# + US territories. Reviewed 2026-11; change through FREIGHT_NORTH_AMERICA, never derived at run time.
+# + US territories. Reviewed 2026-11; change it through FREIGHT_NORTH_AMERICA, never at run time.
 DEFAULT_NORTH_AMERICA = (
     "BM CA GL PM US "
     "BZ CR GT HN MX NI PA SV "
@@ -80,7 +80,9 @@ class Settings(BaseSettings):
     timezone: str = "America/Los_Angeles"
     business_open: time = time(8, 0)
     business_close: time = time(17, 0)
-    business_weekdays: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    business_weekdays: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4]
+    )
     holiday_country: str = "US"
     holiday_subdivision: str | None = None
     extra_closures: Annotated[list[date], NoDecode] = Field(default_factory=list)

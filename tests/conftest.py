@@ -1,4 +1,4 @@
-"""Shared fixtures: backends (SQLite always; PostgreSQL and Redis when reachable, required in CI)."""
+"""Shared fixtures: SQLite always; PostgreSQL and Redis when reachable (required in CI)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,8 @@ def test_defaults_are_the_reviewed_list_and_embedded_sqlite(tmp_path: Path) -> N
     s = Settings(data_dir=tmp_path)
     assert s.north_america == DEFAULT_NORTH_AMERICA
     assert len(DEFAULT_NORTH_AMERICA) == 45  # 5 + 8 + 28 + 4 (SPEC §2)
-    assert s.db_url.startswith("sqlite:///") and s.embedded
+    assert s.db_url.startswith("sqlite:///")
+    assert s.embedded
 
 
 def test_production_refuses_default_secrets() -> None:

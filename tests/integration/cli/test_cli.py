@@ -27,7 +27,8 @@ def test_tokens_create_prints_token_alone_on_last_line_and_it_works(tmp_path: Pa
     result = _freight("tokens", "create", "--role", "staff", "--name", "desk", data_dir=data)
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
-    assert token.startswith("rrf_") and " " not in token
+    assert token.startswith("rrf_")
+    assert " " not in token
     app = create_app(Settings(data_dir=data))
     with TestClient(app) as client:
         ok = client.get("/api/v1/repair-requests", headers={"Authorization": f"Bearer {token}"})

@@ -15,7 +15,8 @@ NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 def test_customer_token_is_scoped_and_expires() -> None:
     token = issue_customer_token("RR-ABC12345", secret="s3", now=NOW, hours=24)
     claims = read_customer_token(token, secret="s3", now=NOW + timedelta(hours=23))
-    assert claims is not None and claims.rr_number == "RR-ABC12345"
+    assert claims is not None
+    assert claims.rr_number == "RR-ABC12345"
     assert read_customer_token(token, secret="s3", now=NOW + timedelta(hours=24, seconds=1)) is None
 
 
@@ -30,5 +31,7 @@ def test_customer_token_cannot_be_forged_or_retargeted() -> None:
 
 def test_staff_tokens_are_random_and_hashed() -> None:
     a, b = new_staff_token(), new_staff_token()
-    assert a != b and a.startswith("rrf_")
-    assert hash_token(a) != a and len(hash_token(a)) == 64
+    assert a != b
+    assert a.startswith("rrf_")
+    assert hash_token(a) != a
+    assert len(hash_token(a)) == 64
