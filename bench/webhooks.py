@@ -2,8 +2,9 @@
 
 Serves the product and a bare FastAPI endpoint returning {} the same way (gunicorn, UvicornWorker,
 -w 1 and -w 2), loads each with wrk (unique event per request, keep-alive, 10 s), checks that every
-202 is a committed row, then holds 500 events/s against 2 processes with an async httpx client for
-the latency figures. Needs `wrk` (apt-get install wrk), redis-server, and PostgreSQL on 127.0.0.1.
+202 is a committed row, then holds 500 events/s against 2 processes (an open-loop asyncio client on
+keep-alive connections) for the latency figures. Needs `wrk` (apt-get install wrk), redis-server,
+and PostgreSQL on 127.0.0.1.
 
     .venv/bin/python bench/webhooks.py [--duration 10] [--connections 32]
 
@@ -107,7 +108,7 @@ def gunicorn(target: str, workers: int, env: dict[str, str], tmp: Path) -> Itera
     cmd = [
         sys.executable, "-m", "gunicorn", target, "-k", "uvicorn.workers.UvicornWorker",
         "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-        "--access-logfile", "/dev/null", "--backlog", "2048",
+        "--backlog", "2048",
     ]  # fmt: skip
     with process(cmd, env, tmp / f"{target.replace(':', '_')}-{workers}.log"):
         base = f"http://127.0.0.1:{port}"
@@ -133,35 +134,59 @@ def wrk(url: str, duration: int, connections: int, script: Path) -> dict[str, fl
     }  # fmt: skip
 
 
-async def fixed_rate(url: str, rate: int, seconds: int) -> list[float]:
-    """Send `rate` unique events per second for `seconds`; latency of each in ms."""
-    latencies: list[float] = []
+async def _post(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, target: str, body: bytes
+) -> int:
+    head = (
+        f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    writer.write(head.encode() + body)
+    status = int((await reader.readline()).split()[1])
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def fixed_rate(url: str, rate: int, seconds: int, connections: int = 32) -> list[float]:
+    """Send `rate` unique events per second for `seconds` (open loop, keep-alive connections);
+    the latency of each in ms, counted from when it was due, so a late client shows too."""
+    parsed = httpx.URL(url)
+    target = f"{parsed.raw_path.decode()}"
     run = uuid.uuid4().hex[:8]
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        idle.put_nowait(await asyncio.open_connection(parsed.host, parsed.port))
+    latencies: list[float] = []
 
-        async def one(i: int) -> None:
-            body = (
-                '{"event":"track_updated","test":true,"data":{"carrier":"shippo","tracking_number":"R'
-                + f'{run}_{i}","tracking_status":{{"status":"TRANSIT",'
-                + '"status_date":"2026-11-03T10:00:00Z"}'
-                + ',"tracking_history":[]}}'
-            )
-            started = time.perf_counter()
-            resp = await client.post(
-                url, content=body, headers={"content-type": "application/json"}
-            )
-            latencies.append((time.perf_counter() - started) * 1000)
-            if resp.status_code != 202:
-                raise RuntimeError(f"unexpected {resp.status_code}: {resp.text[:200]}")
+    async def one(i: int, due: float) -> None:
+        body = (
+            '{"event":"track_updated","test":true,"data":{"carrier":"shippo","tracking_number":"R'
+            + f'{run}_{i}","tracking_status":{{"status":"TRANSIT",'
+            + '"status_date":"2026-11-03T10:00:00Z"}'
+            + ',"tracking_history":[]}}'
+        ).encode()
+        conn = await idle.get()
+        status = await _post(*conn, target, body)
+        idle.put_nowait(conn)
+        latencies.append((time.perf_counter() - due) * 1000)
+        if status != 202:
+            raise RuntimeError(f"unexpected {status}")
 
-        start, tasks = time.perf_counter(), []
-        for i in range(rate * seconds):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
+    start, tasks = time.perf_counter(), []
+    for i in range(rate * seconds):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        idle.get_nowait()[1].close()
     return latencies
 
 

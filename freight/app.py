@@ -180,15 +180,16 @@ def _background_wiring(app: FastAPI, settings: Settings) -> None:
         install_publisher(settings)
 
 
-# Every feature's router; each module exposes `router`.
+# Every feature's router; each module exposes `router`. Webhooks come first: routes are matched
+# in order, and the carrier's high-volume POST should not be tried against every other route.
 ROUTER_MODULES = (
+    "freight.webhooks.api",
     "freight.repairs.api",
     "freight.shipments.api",
     "freight.quotes.api",
     "freight.finance.api",
     "freight.tracking.api",
     "freight.claims.api",
-    "freight.webhooks.api",
     "freight.jobs.api",
 )
 

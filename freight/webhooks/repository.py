@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, literal, select
 from sqlalchemy import insert as sa_insert
@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from freight.jobs.models import Job
 from freight.webhooks.models import WebhookEvent
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
 
 
 def insert_if_new(
@@ -77,6 +80,41 @@ def insert_with_job(
         sa_insert(Job).values(**job_row, args={"event_id": event_id}, key=f"webhook:{event_id}")
     )
     return True
+
+
+# The PostgreSQL hot path as one statement: the event, and its job only if the event is new.
+_INSERT_WITH_JOB = f"""
+WITH ev AS (
+    INSERT INTO {WebhookEvent.__tablename__} (dedup_key, event, payload, received_at, status)
+    VALUES (%(dedup_key)s, %(event)s, %(payload)s::json, %(now)s, 'received')
+    ON CONFLICT (dedup_key) DO NOTHING
+    RETURNING id
+)
+INSERT INTO {Job.__tablename__} (id, task, args, key, status, attempts, created_at, updated_at)
+SELECT %(job_id)s, %(task)s, json_build_object('event_id', ev.id), 'webhook:' || ev.id,
+       'pending', 0, %(now)s, %(now)s
+FROM ev
+RETURNING id
+"""
+
+
+async def insert_with_job_pg(
+    conn: AsyncConnection[Any],
+    *,
+    dedup_key: str,
+    event: str,
+    payload_json: str,
+    now: datetime,
+    job_id: str,
+    task: str,
+) -> bool:
+    """`insert_with_job` on an autocommit asyncio connection: committed when this returns."""
+    params = {
+        "dedup_key": dedup_key, "event": event, "payload": payload_json, "now": now,
+        "job_id": job_id, "task": task,
+    }  # fmt: skip
+    cursor = await conn.execute(_INSERT_WITH_JOB, params)
+    return await cursor.fetchone() is not None
 
 
 def get(session: Session, event_id: int, *, lock: bool = False) -> WebhookEvent | None:

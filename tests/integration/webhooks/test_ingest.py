@@ -147,6 +147,8 @@ def test_wrong_token_is_401_and_nothing_is_stored(
         b'{"event": "track_updated"}',
         b'{"event": "track_updated", "data": {"carrier": "", "tracking_number": ""}}',
         b'{"event": "transaction_created", "data": {"status": "SUCCESS"}}',
+        # NaN is not JSON (PostgreSQL's json type refuses it): a 400, not a 500 or a stored row
+        b'{"event": "transaction_created", "test": NaN, "data": {"object_id": "t", "status": "S"}}',
     ],
 )
 def test_malformed_body_is_400_and_nothing_is_stored(
