@@ -8,10 +8,12 @@ the database and the broker at scrape time, so they are right whichever process 
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
+import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -104,7 +106,7 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_id(scope) or uuid.uuid4().hex[:16]
+        request_id = _incoming_id(scope) or _new_request_id()
         status = 500
         started = time.perf_counter()
 
@@ -138,6 +140,16 @@ def _record(method: str, route: str, status: str, seconds: float) -> None:
         _CHILDREN[key] = children
     children[0].inc()
     children[1].observe(seconds)
+
+
+_ID_STATE: list[Any] = [-1, "", None]  # pid, random prefix, counter (renewed after a fork)
+
+
+def _new_request_id() -> str:
+    """16 hex chars, unique per process run: a random prefix and a counter (uuid4 cost more)."""
+    if _ID_STATE[0] != os.getpid():
+        _ID_STATE[:] = [os.getpid(), secrets.token_hex(4), itertools.count()]
+    return f"{_ID_STATE[1]}{next(_ID_STATE[2]) & 0xFFFFFFFF:08x}"
 
 
 def _incoming_id(scope: Scope) -> str | None:

@@ -1,9 +1,10 @@
 """A small pool of asyncio PostgreSQL connections for the webhook hot path.
 
-The ingest is one autocommit statement per event, awaited on the event loop: no worker thread,
-no ORM, one round trip. (Handing each event to a thread made threads queue for the GIL behind
-the event loop after every round trip, which cost far more than the insert.) A pool belongs to
-one event loop; connections are opened on first use, so they are made after gunicorn forks.
+The ingest is one autocommit statement per group of events (freight.webhooks.group), awaited on
+the event loop: no worker thread, no ORM, one round trip. (Handing each event to a thread made
+threads queue for the GIL behind the event loop after every round trip, which cost far more than
+the insert.) A pool belongs to one event loop; connections are opened on first use, so they are
+made after gunicorn forks.
 """
 
 from __future__ import annotations

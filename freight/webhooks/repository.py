@@ -82,39 +82,34 @@ def insert_with_job(
     return True
 
 
-# The PostgreSQL hot path as one statement: the event, and its job only if the event is new.
-_INSERT_WITH_JOB = f"""
-WITH ev AS (
+# Group commit on PostgreSQL: many events in one statement; a job only for each new event. The
+# rows come as one JSON array (one parameter, the payloads embedded as they are); their keys are
+# distinct (the caller keeps one row per key). Returns the ids of the jobs written.
+_INSERT_BATCH_WITH_JOBS = f"""
+WITH input AS (
+    SELECT x->>'k' AS k, x->>'e' AS e, x->'p' AS p, (x->>'r')::timestamptz AS r, x->>'j' AS j, n
+    FROM json_array_elements(%s::json) WITH ORDINALITY AS t(x, n)
+), ev AS (
     INSERT INTO {WebhookEvent.__tablename__} (dedup_key, event, payload, received_at, status)
-    VALUES (%(dedup_key)s, %(event)s, %(payload)s::json, %(now)s, 'received')
+    SELECT k, e, p, r, 'received' FROM input ORDER BY n
     ON CONFLICT (dedup_key) DO NOTHING
-    RETURNING id
+    RETURNING id, dedup_key, received_at
 )
 INSERT INTO {Job.__tablename__} (id, task, args, key, status, attempts, created_at, updated_at)
-SELECT %(job_id)s, %(task)s, json_build_object('event_id', ev.id), 'webhook:' || ev.id,
-       'pending', 0, %(now)s, %(now)s
-FROM ev
+SELECT input.j, %s, json_build_object('event_id', ev.id), 'webhook:' || ev.id,
+       'pending', 0, ev.received_at, ev.received_at
+FROM ev JOIN input ON input.k = ev.dedup_key
 RETURNING id
 """
 
 
-async def insert_with_job_pg(
-    conn: AsyncConnection[Any],
-    *,
-    dedup_key: str,
-    event: str,
-    payload_json: str,
-    now: datetime,
-    job_id: str,
-    task: str,
-) -> bool:
-    """`insert_with_job` on an autocommit asyncio connection: committed when this returns."""
-    params = {
-        "dedup_key": dedup_key, "event": event, "payload": payload_json, "now": now,
-        "job_id": job_id, "task": task,
-    }  # fmt: skip
-    cursor = await conn.execute(_INSERT_WITH_JOB, params)
-    return await cursor.fetchone() is not None
+async def insert_batch_with_jobs_pg(
+    conn: AsyncConnection[Any], rows_json: str, *, task: str
+) -> set[str]:
+    """A JSON array of {k: dedup_key, e: event, p: payload, r: received_at, j: job_id} (distinct
+    keys) in one autocommit statement: committed when this returns; the job ids of new events."""
+    cursor = await conn.execute(_INSERT_BATCH_WITH_JOBS, (rows_json, task))
+    return {str(job_id) for (job_id,) in await cursor.fetchall()}
 
 
 def get(session: Session, event_id: int, *, lock: bool = False) -> WebhookEvent | None:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-import psycopg
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,7 @@ from freight.jobs.outbox import publish
 from freight.jobs.registry import JobContext
 from freight.jobs.service import enqueue_new
 from freight.webhooks import repository as repo
+from freight.webhooks.group import Row, writer_for
 from freight.webhooks.pgpool import AsyncPool
 
 log = logging.getLogger("freight.webhooks")
@@ -126,27 +126,11 @@ async def ingest_pg(
     event: WebhookEvent,
     now: datetime,
 ) -> Ingested:
-    """The HTTP hot path on PostgreSQL: one autocommit statement awaited on the event loop."""
-    job_id = new_id("job")
-    key, payload_json = stable_key(event.dedup_key), json.dumps(payload)
-
-    async def store(fresh_connection: bool) -> bool:
-        async with pool.connection(fresh=fresh_connection) as conn:
-            return await repo.insert_with_job_pg(
-                conn, dedup_key=key, event=event.event, payload_json=payload_json, now=now,
-                job_id=job_id, task=PROCESS_TASK,
-            )  # fmt: skip
-
-    try:
-        fresh = await store(False)
-    except psycopg.OperationalError:
-        # An idle connection died (server restart): retry once on a new one. Safe even if the
-        # first statement did commit: the dedup key makes the retry a harmless duplicate.
-        fresh = await store(True)
-    if not fresh:
-        return "duplicate"
-    publish(engine, [job_id])  # committed already; the background publisher sends it
-    return "accepted"
+    """The HTTP hot path on PostgreSQL: group-committed with concurrent deliveries, awaited."""
+    row = Row(stable_key(event.dedup_key), event.event, payload, now, new_id("job"))
+    fresh = await writer_for(pool, engine, PROCESS_TASK).write(row)
+    # committed; the writer handed the job to the background publisher
+    return "accepted" if fresh else "duplicate"
 
 
 def _consumer(kind: str) -> Callable[..., Any] | None:
