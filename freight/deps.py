@@ -39,7 +39,9 @@ def get_now() -> datetime:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs before the response is sent, so a 2xx always means committed
+# (FastAPI's default for yield dependencies tears down after the response).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 

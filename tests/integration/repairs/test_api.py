@@ -317,3 +317,24 @@ def test_health_and_readiness(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] == "ok"
+
+
+def test_a_failed_commit_is_never_answered_2xx(
+    app: Any, staff: dict[str, str], session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The request's commit happens before the response: if it fails, the caller sees a 5xx."""
+    from sqlalchemy.exc import OperationalError
+
+    real_commit = Session.commit
+
+    def failing_commit(self: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk full"))
+
+    client = TestClient(app, raise_server_exceptions=False)
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    resp = client.post(
+        f"{API}/repair-requests", json=rr_payload(serial_number="COMMIT-1"), headers=staff
+    )
+    monkeypatch.setattr(Session, "commit", real_commit)
+    assert resp.status_code == 500
+    assert _count(session) == 0
