@@ -327,7 +327,7 @@ def test_a_failed_commit_is_never_answered_2xx(
 
     real_commit = Session.commit
 
-    def failing_commit(self: Session) -> None:
+    def failing_commit(_self: Session) -> None:
         raise OperationalError("COMMIT", {}, Exception("disk full"))
 
     client = TestClient(app, raise_server_exceptions=False)
