@@ -168,7 +168,7 @@ def _record(
     if shipment.status == "UNKNOWN":
         shipment.status = "PRE_TRANSIT"
     if can_transition(rr.status, RRStatus.SHIPPED):
-        rule = "P-NA" if shipment.freight_terms.get("payer") == "vendor" else "P-QUOTE"
+        rule = str(shipment.freight_terms.get("rule", ""))  # the terms decided once, in the core
         rr_repo.add_history(
             session,
             rr,
