@@ -16,6 +16,7 @@ from typing import Any
 from celery import Celery
 
 from freight.settings import Settings
+from worker.kombu_patch import guard_detached_redis_channels
 
 log = logging.getLogger("freight.worker")
 
@@ -63,6 +64,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app for these settings (tasks are registered by importing worker.tasks)."""
+    guard_detached_redis_channels()  # a Redis restart must not kill the worker (see the module)
     app = Celery("freight", set_as_current=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.conf.update(

@@ -30,13 +30,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(check: Callable[[], bool], timeout: float, what: str, every: float = 0.2) -> None:
+def wait_for(
+    check: Callable[[], bool],
+    timeout: float,
+    what: str,
+    every: float = 0.2,
+    diagnose: Callable[[], str] | None = None,
+) -> None:
+    """Poll until `check()`; on timeout fail with `diagnose()`'s account of the state."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    detail = f"\n{diagnose()}" if diagnose else ""
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
 
 
 @dataclass

@@ -199,7 +199,10 @@ def test_redis_restart_while_webhooks_arrive_loses_and_doubles_nothing(
     redis.start()
     wait_for(lambda: _reachable_redis(stack), 10, "redis back")
     assert asyncio.run(_deliver(api, batches[2])) == [202] * 40
-    wait_for(lambda: _processed(factory) == 120, 90, "all 120 events processed")
+    wait_for(
+        lambda: _processed(factory) == 120, 90, "all 120 events processed",
+        diagnose=lambda: _diagnose(stack, factory),
+    )  # fmt: skip
     time.sleep(2)
     effects = _effects(factory, "track")
     assert len(effects) == 120
@@ -209,6 +212,55 @@ def test_redis_restart_while_webhooks_arrive_loses_and_doubles_nothing(
             session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
         )
     assert statuses == {"succeeded": 120}
+
+
+def test_redis_restart_while_a_task_runs_keeps_the_worker_alive(
+    api: str, stack: Stack, redis: Proc, factory: sessionmaker[Session]
+) -> None:
+    """The worker holds an unacknowledged message when Redis goes away; it must reconnect (not
+    die) and the task must still finish exactly once."""
+    _reset(factory)
+    worker = next(p for p in stack.procs if p.name == "worker-c")
+    with session_scope(factory) as session:
+        job = enqueue(
+            session, task="test.slow", args={"key": "inflight", "seconds": 3}, key="slow:inflight"
+        )
+    wait_for(lambda: "test.slow.started key=inflight" in worker.log(), 30, "the slow task to start")
+    redis.stop()
+    time.sleep(1.0)
+    redis.start()
+    wait_for(lambda: _reachable_redis(stack), 10, "redis back")
+    wait_for(
+        lambda: _job(factory, job.id).status == "succeeded", 60, "the in-flight job",
+        diagnose=lambda: _diagnose(stack, factory),
+    )  # fmt: skip
+    assert worker.popen is not None
+    assert worker.popen.poll() is None, "the worker died on the broker restart:\n" + _tail(worker)
+    assert _effects(factory, "slow") == ["inflight"]
+    # and it still consumes new work after the reconnect
+    assert asyncio.run(_deliver(api, [track_body(number="AFTER01")])) == [202]
+    wait_for(
+        lambda: _processed(factory) == 1, 60, "a webhook after the restart",
+        diagnose=lambda: _diagnose(stack, factory),
+    )  # fmt: skip
+
+
+def _tail(proc: Proc, lines: int = 15) -> str:
+    return "\n".join(proc.log().splitlines()[-lines:])[-4000:]
+
+
+def _diagnose(stack: Stack, factory: sessionmaker[Session]) -> str:
+    """What a timed-out wait prints: job states and whether each process is alive."""
+    with factory() as session:
+        statuses = dict(
+            session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+        )
+    alive = {
+        p.name: ("alive" if p.popen is not None and p.popen.poll() is None else "stopped")
+        for p in stack.procs
+    }
+    worker = [p for p in stack.procs if p.name.startswith("worker")][-1]
+    return f"jobs={statuses} processes={alive}\nlast worker log lines:\n{_tail(worker)}"
 
 
 def _reachable_redis(stack: Stack) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,14 @@ def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     log.warning("test.buy_label.purchasing shipment=%s", shipment_id)
     label = ctx.carrier.buy_label(rates[0], metadata=metadata)
     _effect(session, "label", label.transaction_id)
+
+
+@job("test.slow")
+def slow(session: Session, _ctx: JobContext, *, key: str, seconds: float) -> None:
+    """Hold a worker process for a while (a message stays delivered but unacknowledged)."""
+    log.warning("test.slow.started key=%s", key)
+    time.sleep(seconds)
+    _effect(session, "slow", key)
 
 
 def consume_track(session: Session, _ctx: JobContext, info: Any, _source: str) -> None:
