@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.settings import Settings, get_settings
+from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
 
 log = logging.getLogger("freight.app")
 PROBLEM = "application/problem+json"
@@ -37,6 +38,11 @@ def _field_name(loc: tuple[int | str, ...]) -> str:
 
 async def _app_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    return app_error_response(exc)
+
+
+def app_error_response(exc: AppError) -> Response:
+    """The problem+json response for an application error (also used outside the router)."""
     extra: dict[str, Any] = dict(exc.extra)
     if exc.errors:
         extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
@@ -72,6 +78,10 @@ async def _http_error(_: Request, exc: Exception) -> Response:
 
 async def _unexpected(_: Request, exc: Exception) -> Response:
     log.exception("request.failed", exc_info=exc)
+    return unexpected_error_response()
+
+
+def unexpected_error_response() -> Response:
     return problem(500, "Internal server error", "Something went wrong; nothing was half-saved.")
 
 
@@ -137,7 +147,7 @@ class _TooLarge(Exception):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application, wired from Settings."""
     settings = settings or get_settings()
-    app = FastAPI(title="RR Freight", version="0.1.0", description=__doc__)
+    app = FreightAPI(title="RR Freight", version="0.1.0", description=__doc__)
     app.state.settings = settings
     app.state.engine = engine_for(settings.db_url)
     app.state.session_factory = session_factory(app.state.engine)
@@ -153,11 +163,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
     _ops_routes(app)
-    app.add_middleware(
-        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes,
-        upload_paths=UPLOAD_PATHS,
-    )  # fmt: skip
+    body_limit: dict[str, Any] = {
+        "limit": settings.max_body_bytes, "upload_limit": settings.max_upload_bytes,
+        "upload_paths": UPLOAD_PATHS,
+    }  # fmt: skip
+    app.add_middleware(BodyLimit, **body_limit)
     _background_wiring(app, settings)
+    # The webhook hot path gets the same request-id/metrics and body-limit layers, without the rest
+    # of the framework's per-request work (freight.webhooks.fastpath).
+    from freight.metrics import RequestMetrics
+
+    outer: list[Layer] = [(RequestMetrics, {})] if settings.metrics_enabled else []
+    app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
 
 

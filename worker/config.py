@@ -21,6 +21,7 @@ from worker.kombu_patch import guard_detached_redis_channels
 log = logging.getLogger("freight.worker")
 
 RUN_JOB = "worker.tasks.run_job"
+RUN_JOBS = "worker.tasks.run_jobs"
 RUN_PERIODIC = "worker.tasks.run_periodic"
 
 

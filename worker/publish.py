@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from contextlib import nullcontext
+from typing import Any
 
 from celery import Celery
 from sqlalchemy import Engine, update
@@ -24,12 +25,13 @@ from freight.db import engine_for, utcnow
 from freight.jobs.models import Job
 from freight.jobs.outbox import set_publisher
 from freight.settings import Settings
-from worker.config import RUN_JOB, broker_url, make_celery
+from worker.config import RUN_JOB, RUN_JOBS, broker_url, make_celery
 
 log = logging.getLogger("freight.worker")
 
 _APPS: dict[tuple[str, str], Celery] = {}
 BATCH = 200
+JOBS_PER_MESSAGE = 16  # bulk (webhook) jobs per broker message: a burst still spreads over workers
 LINGER = 0.02  # seconds the publisher waits for more ids before sending one batch
 
 
@@ -41,18 +43,29 @@ def _publishing_app(settings: Settings) -> Celery:
 
 
 class BackgroundPublisher:
-    """Callable publisher: queues ids; a daemon thread sends them and marks the rows `queued`."""
+    """Callable publisher: queues ids; a daemon thread sends them and marks the rows `queued`.
+
+    `publish_bulk(ids)` takes jobs whose rows their writer already stored as `queued` (the webhook
+    group writer): they travel JOBS_PER_MESSAGE to a broker message and need no confirming UPDATE;
+    if sending fails they are put back to `pending`, where the relay picks them up.
+    """
 
     def __init__(self, celery: Celery, engine: Engine, task_queue: str) -> None:
         self.celery, self.engine, self.task_queue = celery, engine, task_queue
-        self._ids: queue.Queue[str] = queue.Queue()
+        self._ids: queue.Queue[tuple[str, bool]] = queue.Queue()
         self._pid = -1
         self._lock = threading.Lock()
 
     def __call__(self, job_ids: Sequence[str]) -> None:
+        self._put(job_ids, bulk=False)
+
+    def publish_bulk(self, job_ids: Sequence[str]) -> None:
+        self._put(job_ids, bulk=True)
+
+    def _put(self, job_ids: Sequence[str], *, bulk: bool) -> None:
         self._ensure_thread()
         for job_id in job_ids:
-            self._ids.put(job_id)
+            self._ids.put((job_id, bulk))
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -72,25 +85,34 @@ class BackgroundPublisher:
                     batch.append(self._ids.get_nowait())
                 except queue.Empty:
                     break
+            single = [job_id for job_id, bulk in batch if not bulk]
+            bulk = [job_id for job_id, is_bulk in batch if is_bulk]
             try:
-                self.publish_now(batch)
+                self.publish_now(single, bulk=bulk)
             except Exception as exc:  # noqa: BLE001 - the relay re-sends whatever is still pending
                 log.warning("jobs.publish.failed count=%s error=%r", len(batch), exc)
+                self._give_back(bulk)
             finally:
                 for _ in batch:
                     self._ids.task_done()
 
-    def publish_now(self, job_ids: Sequence[str]) -> None:
+    def publish_now(self, job_ids: Sequence[str], *, bulk: Sequence[str] = ()) -> None:
         """Send the jobs in one pipelined batch (no blocking retries), then mark them `queued`."""
+        messages: list[tuple[str, list[Any]]] = [(RUN_JOB, [job_id]) for job_id in job_ids]
+        for i in range(0, len(bulk), JOBS_PER_MESSAGE):
+            chunk = list(bulk[i : i + JOBS_PER_MESSAGE])
+            messages.append((RUN_JOB, chunk) if len(chunk) == 1 else (RUN_JOBS, [chunk]))
         with self.celery.producer_or_acquire() as producer:  # one connection per batch
             batch = getattr(producer, "batch", None)  # kombu >= 5.7 pipelines Redis publishes
             with batch(max_size=BATCH) if batch else nullcontext():
-                for n, job_id in enumerate(job_ids):
+                for n, (task, args) in enumerate(messages):
                     self.celery.send_task(
-                        RUN_JOB, args=[job_id], queue=self.task_queue, retry=False,
-                        producer=producer, argsrepr=repr([job_id]), kwargsrepr="{}",
+                        task, args=args, queue=self.task_queue, retry=False,
+                        producer=producer, argsrepr=repr(args), kwargsrepr="{}",
                         declare=None if n == 0 else [],  # the queue once per batch, not per job
                     )  # fmt: skip
+        if not job_ids:
+            return
         # Only once the whole batch reached the broker (a failed batch is re-sent by the relay;
         # a job sent twice runs once).
         now = utcnow()
@@ -99,6 +121,19 @@ class BackgroundPublisher:
                 update(Job).where(Job.id.in_(job_ids), Job.status == "pending")
                 .values(status="queued", relayed_at=now, updated_at=now)
             )  # fmt: skip
+
+    def _give_back(self, job_ids: Sequence[str]) -> None:
+        """Bulk jobs that did not reach the broker: back to `pending`, for the relay."""
+        if not job_ids:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(Job).where(Job.id.in_(job_ids), Job.status == "queued")
+                    .values(status="pending", relayed_at=None)
+                )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - the stale sweep re-sends them later
+            log.warning("jobs.publish.give_back_failed count=%s error=%r", len(job_ids), exc)
 
     def flush(self) -> None:
         """Wait until everything handed over so far was sent (or given up on)."""

@@ -1,7 +1,8 @@
-"""The two Celery tasks: thin, ids in, one service call, safe to run twice.
+"""The Celery tasks: thin, ids in, one service call, safe to run twice.
 
 `run_job(job_id)` runs any registered job handler through `freight.jobs.service.run_job` (the job
-row decides whether it runs); `run_periodic(name, as_of=None)` runs one registered periodic task.
+row decides whether it runs); `run_jobs(job_ids)` runs several cheap ones from one message (webhook
+bursts); `run_periodic(name, as_of=None)` runs one registered periodic task.
 Retryable failures (carrier unavailable, database blips) are retried with exponential backoff and
 jitter; when retries run out, or the error is permanent, the job is recorded `failed` for staff.
 """
@@ -26,7 +27,7 @@ from freight.jobs import service as jobs
 from freight.jobs.registry import JobContext
 from freight.metrics import log_context
 from freight.settings import Settings, get_settings
-from worker.config import RUN_JOB, RUN_PERIODIC
+from worker.config import RUN_JOB, RUN_JOBS, RUN_PERIODIC
 
 log = logging.getLogger("freight.worker")
 
@@ -70,11 +71,29 @@ def backoff(retries: int, settings: Settings) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
-def _fail(rt: Runtime, job_id: str, exc: BaseException, task: Task) -> str:
+def _fail(rt: Runtime, job_id: str, exc: BaseException, retries: int) -> str:
     with session_scope(rt.factory) as session:
         jobs.mark_failed(session, job_id, jobs.short_trace(exc))
-    log.error("job.failed id=%s retries=%s error=%r", job_id, task.request.retries, exc)
+    log.error("job.failed id=%s retries=%s error=%r", job_id, retries, exc)
     return "failed"
+
+
+def _attempt(rt: Runtime, job_id: str, retries: int) -> tuple[str, float | None]:
+    """Run one job once: (outcome, None), or ("retry", seconds) when it should run again later."""
+    try:
+        status = jobs.run_job(
+            rt.factory, job_id, rt.ctx_for(), lease_seconds=rt.settings.job_lease_seconds
+        )
+    except jobs.JobBusyError as exc:
+        return "retry", exc.retry_in
+    except Exception as exc:
+        if not is_retryable(exc) or retries >= rt.settings.job_max_retries:
+            return _fail(rt, job_id, exc, retries), None
+        delay = backoff(retries, rt.settings)
+        log.warning("job.retry id=%s in=%.1fs error=%r", job_id, delay, exc)
+        return "retry", delay
+    _record(status)
+    return status, None
 
 
 @shared_task(  # type: ignore[untyped-decorator]
@@ -82,22 +101,32 @@ def _fail(rt: Runtime, job_id: str, exc: BaseException, task: Task) -> str:
 )
 def run_job(self: Task, job_id: str) -> str:
     """Run one outbox job; retry transient failures; record exhaustion as a failed job."""
-    rt = runtime()
     with log_context(task_id=self.request.id, job_id=job_id):
-        try:
-            status = jobs.run_job(
-                rt.factory, job_id, rt.ctx_for(), lease_seconds=rt.settings.job_lease_seconds
-            )
-        except jobs.JobBusyError as exc:
-            raise self.retry(countdown=exc.retry_in, max_retries=None) from None
-        except Exception as exc:
-            if not is_retryable(exc) or self.request.retries >= rt.settings.job_max_retries:
-                return _fail(rt, job_id, exc, self)
-            delay = backoff(self.request.retries, rt.settings)
-            log.warning("job.retry id=%s in=%.1fs error=%r", job_id, delay, exc)
-            raise self.retry(countdown=delay, max_retries=None) from None
-        _record(status)
-        return status
+        outcome, retry_in = _attempt(runtime(), job_id, self.request.retries)
+        if retry_in is not None:
+            raise self.retry(countdown=retry_in, max_retries=None)
+        return outcome
+
+
+@shared_task(bind=True, name=RUN_JOBS, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
+def run_jobs(self: Task, job_ids: list[str]) -> list[str]:
+    """Several cheap jobs from one broker message (webhook bursts), one after another.
+
+    Each job is claimed and finished on its own row, so a redelivered message (worker killed
+    mid-batch) skips the finished ones. A job that must be retried leaves the batch as its own
+    `run_job` message, with the same backoff and retry count as any other.
+    """
+    rt, outcomes = runtime(), []
+    for job_id in job_ids:
+        with log_context(task_id=self.request.id, job_id=job_id):
+            outcome, retry_in = _attempt(rt, job_id, 0)
+            if retry_in is not None:
+                self.app.send_task(
+                    RUN_JOB, args=[job_id], countdown=retry_in, retries=1,
+                    queue=rt.settings.task_queue,
+                )  # fmt: skip
+            outcomes.append(outcome)
+    return outcomes
 
 
 @shared_task(bind=True, name=RUN_PERIODIC, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]

@@ -45,17 +45,28 @@ def has_publisher(engine: Engine) -> bool:
     return _engine_key(engine) in _PUBLISHERS
 
 
+def has_bulk_publisher(engine: Engine) -> bool:
+    """Whether jobs on this engine may be written `queued` and handed over with `bulk=True`."""
+    return hasattr(_PUBLISHERS.get(_engine_key(engine)), "publish_bulk")
+
+
 def remember(session: Session, job_id: str) -> None:
     """Publish this job after the session's transaction commits."""
     session.info.setdefault(SESSION_KEY, []).append(job_id)
 
 
-def publish(bind: Any, job_ids: Sequence[str]) -> None:
-    """Hand job ids to the publishers for this engine; errors are logged (the relay catches up)."""
+def publish(bind: Any, job_ids: Sequence[str], *, bulk: bool = False) -> None:
+    """Hand job ids to the publishers for this engine; errors are logged (the relay catches up).
+
+    `bulk`: the rows were committed as `queued` already (the webhook group writer) and the jobs are
+    cheap; a publisher that knows bulk hand-overs (`publish_bulk`) sends several per message and
+    returns them to `pending` if the broker cannot take them.
+    """
     publishers = [p for p in (_PUBLISHERS.get(_engine_key(bind)),) if p] + AFTER_COMMIT_PUBLISHERS
     for publisher in publishers:
         try:
-            publisher(job_ids)
+            send_bulk = getattr(publisher, "publish_bulk", None) if bulk else None
+            (send_bulk or publisher)(job_ids)
         except Exception as exc:  # noqa: BLE001 - never fail a committed request over the broker
             log.warning("jobs.publish.failed count=%s error=%r", len(job_ids), exc)
 

@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine
 
-from freight.jobs.outbox import publish
+from freight.jobs.outbox import has_bulk_publisher, publish
 from freight.webhooks import repository as repo
 from freight.webhooks.pgpool import AsyncPool
 
@@ -91,7 +91,7 @@ class GroupWriter:
                 future.cancel()
             raise
         if fresh:
-            publish(self.engine, sorted(fresh))  # committed already; the publisher sends them
+            publish(self.engine, sorted(fresh), bulk=True)  # committed as `queued`; now sent
         for row, future in batch:
             if not future.done():
                 future.set_result(row.job_id in fresh)
@@ -112,8 +112,11 @@ class GroupWriter:
             [{"k": r.dedup_key, "e": r.event, "p": r.payload, "r": r.received_at.isoformat(),
               "j": r.job_id} for r in unique.values()]
         )  # fmt: skip
+        status = "queued" if has_bulk_publisher(self.engine) else "pending"
         async with self.pool.connection(fresh=fresh_connection) as conn:
-            return await repo.insert_batch_with_jobs_pg(conn, rows_json, task=self.task)
+            return await repo.insert_batch_with_jobs_pg(
+                conn, rows_json, task=self.task, status=status
+            )
 
 
 def writer_for(pool: AsyncPool, engine: Engine, task: str) -> GroupWriter:

@@ -84,7 +84,10 @@ def insert_with_job(
 
 # Group commit on PostgreSQL: many events in one statement; a job only for each new event. The
 # rows come as one JSON array (one parameter, the payloads embedded as they are); their keys are
-# distinct (the caller keeps one row per key). Returns the ids of the jobs written.
+# distinct (the caller keeps one row per key). Returns the ids of the jobs written. With a bulk
+# publisher installed the jobs are written `queued`: the writer hands them over right after the
+# commit, and no second statement per batch confirms it (the publisher puts them back to `pending`
+# if the broker fails; a process killed in between leaves them to the relay's stale sweep).
 _INSERT_BATCH_WITH_JOBS = f"""
 WITH input AS (
     SELECT x->>'k' AS k, x->>'e' AS e, x->'p' AS p, (x->>'r')::timestamptz AS r, x->>'j' AS j, n
@@ -95,20 +98,23 @@ WITH input AS (
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id, dedup_key, received_at
 )
-INSERT INTO {Job.__tablename__} (id, task, args, key, status, attempts, created_at, updated_at)
+INSERT INTO {Job.__tablename__}
+    (id, task, args, key, status, attempts, created_at, updated_at, relayed_at)
 SELECT input.j, %s, json_build_object('event_id', ev.id), 'webhook:' || ev.id,
-       'pending', 0, ev.received_at, ev.received_at
+       %s, 0, ev.received_at, ev.received_at,
+       CASE WHEN %s = 'queued' THEN ev.received_at END
 FROM ev JOIN input ON input.k = ev.dedup_key
 RETURNING id
 """
 
 
 async def insert_batch_with_jobs_pg(
-    conn: AsyncConnection[Any], rows_json: str, *, task: str
+    conn: AsyncConnection[Any], rows_json: str, *, task: str, status: str = "pending"
 ) -> set[str]:
     """A JSON array of {k: dedup_key, e: event, p: payload, r: received_at, j: job_id} (distinct
-    keys) in one autocommit statement: committed when this returns; the job ids of new events."""
-    cursor = await conn.execute(_INSERT_BATCH_WITH_JOBS, (rows_json, task))
+    keys) in one autocommit statement: committed when this returns; the job ids of new events,
+    written with `status` (`pending`, or `queued` when they go straight to a bulk publisher)."""
+    cursor = await conn.execute(_INSERT_BATCH_WITH_JOBS, (rows_json, task, status, status))
     return {str(job_id) for (job_id,) in await cursor.fetchall()}
 
 

@@ -186,6 +186,27 @@ def test_a_thousand_duplicate_deliveries_have_one_effect_each(
     assert sorted(effects) == sorted(f"DUP{i:03d}:TRANSIT" for i in range(10))
 
 
+def test_a_failing_event_in_a_burst_is_retried_alone_and_the_rest_are_not_held_up(
+    api: str, stack: Stack, factory: sessionmaker[Session]
+) -> None:
+    _reset(factory)
+    bodies = [track_body(number=f"BURST{i:02d}") for i in range(30)]
+    bodies.insert(7, track_body(number="FLAKY01"))
+    assert asyncio.run(_deliver(api, bodies)) == [202] * 31
+    wait_for(
+        lambda: _processed(factory) == 31, 60, "31 processed events",
+        diagnose=lambda: _diagnose(stack, factory),
+    )  # fmt: skip
+    effects = _effects(factory, "track")
+    assert sorted(effects) == sorted(f"{b['data']['tracking_number']}:TRANSIT" for b in bodies)
+    with factory() as session:
+        stmt = select(Job.attempts, func.count()).group_by(Job.attempts)
+        attempts = dict(session.execute(stmt).all())
+        statuses = set(session.scalars(select(Job.status)))
+    assert statuses == {"succeeded"}
+    assert attempts == {1: 30, 2: 1}  # only the failing one ran twice
+
+
 def test_redis_restart_while_webhooks_arrive_loses_and_doubles_nothing(
     api: str, stack: Stack, redis: Proc, factory: sessionmaker[Session]
 ) -> None:

@@ -51,7 +51,17 @@ def slow(session: Session, _ctx: JobContext, *, key: str, seconds: float) -> Non
     _effect(session, "slow", key)
 
 
-def consume_track(session: Session, _ctx: JobContext, info: Any, _source: str) -> None:
+class TransientError(Exception):
+    retryable = True
+
+
+def consume_track(session: Session, ctx: JobContext, info: Any, _source: str) -> None:
+    if info.tracking_number.startswith("FLAKY"):  # fails its first attempt, as a carrier blip
+        marker = ctx.settings.data_dir / f"attempted-{info.tracking_number}"
+        if not marker.exists():
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+            raise TransientError(f"first attempt for {info.tracking_number}")
     _effect(session, "track", f"{info.tracking_number}:{info.status}")
 
 

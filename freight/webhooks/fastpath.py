@@ -1,0 +1,124 @@
+"""The webhook hot path: a short ASGI stack in front of the framework's.
+
+Carriers post tracking events in bursts; each delivery is one small JSON body to store and answer
+(SPEC §5). Routing, dependency solving, response objects and the framework's middleware cost more
+than that work, so `POST /webhooks/shippo` (and its /api/v1 alias) is dispatched by
+`FreightAPI.__call__` to this stack instead: the same request-id/metrics and body-limit layers as
+every other path, then `webhook_endpoint`, which answers through the same `receive_delivery` as the
+documented route. A bad token or body becomes the same problem+json through the app's error
+handler; anything unexpected, the app's 500 problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from freight.errors import AppError
+from freight.webhooks.api import WEBHOOK_PATHS, receive_delivery
+
+log = logging.getLogger("freight.app")
+
+_ROUTES = {path: SimpleNamespace(path=path) for path in WEBHOOK_PATHS}  # what metrics label
+_HEADERS = [(b"content-type", b"application/json")]
+_BODIES = {r: f'{{"status":"{r}"}}'.encode() for r in ("accepted", "duplicate", "ignored")}
+
+
+def _token(query_string: bytes) -> str | None:
+    token = None
+    for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name == "token":
+            token = value  # the last one wins, as in Starlette's QueryParams
+    return token
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def webhook_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    """ASGI endpoint for a webhook POST (scope["app"] is the FreightAPI)."""
+    from freight.app import app_error_response
+
+    try:
+        status, result = await receive_delivery(
+            scope["app"].state, _token(scope.get("query_string", b"")), await _body(receive)
+        )
+    except AppError as exc:
+        await app_error_response(exc)(scope, receive, send)
+        return
+    body = _BODIES.get(result) or f'{{"status":"{result}"}}'.encode()
+    headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Guard:
+    """The hot stack's outermost layer: an unexpected error is the app's 500 problem+json."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            from freight.app import unexpected_error_response
+
+            log.exception("request.failed")
+            await unexpected_error_response()(scope, receive, send)
+
+
+class FreightAPI(FastAPI):
+    """FastAPI, plus the short stack for the webhook hot path (set by `create_app`)."""
+
+    hot_path: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.hot_path is not None
+            and scope["type"] == "http"
+            and scope["method"] == "POST"
+            and (route := _ROUTES.get(scope["path"])) is not None
+        ):
+            scope["app"], scope["route"] = self, route
+            await self.hot_path(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+Layer = tuple[type[Any], dict[str, Any]]
+
+
+def hot_path_stack(outer: list[Layer], inner: list[Layer]) -> ASGIApp:
+    """The endpoint in the `inner` layers, the error guard, then the `outer` layers (outermost
+    first): request ids and metrics go outside the guard so a 500 carries and counts them too."""
+    app: ASGIApp = webhook_endpoint
+    for cls, options in reversed(inner):
+        app = cls(app, **options)
+    app = _Guard(app)
+    for cls, options in reversed(outer):
+        app = cls(app, **options)
+    return app
