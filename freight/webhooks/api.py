@@ -33,11 +33,11 @@ def _store(engine: Engine, payload: dict[str, Any], event: CarrierEvent) -> str:
     return service.ingest_now(engine, payload=payload, event=event, now=utc_now())
 
 
-async def _ingest(state: Any, payload: dict[str, Any], event: CarrierEvent) -> str:
+async def _ingest(state: Any, body: bytes, payload: dict[str, Any], event: CarrierEvent) -> str:
     engine: Engine = state.engine
     if engine.dialect.name == "postgresql":
         pool = pool_for(state.settings.db_url)
-        return await service.ingest_pg(pool, engine, payload=payload, event=event, now=utc_now())
+        return await service.ingest_pg(pool, engine, body=body, event=event, now=utc_now())
     return await anyio.to_thread.run_sync(_store, engine, payload, event, limiter=_DB_SLOTS)
 
 
@@ -67,7 +67,7 @@ async def receive_delivery(state: Any, token: str | None, body: bytes) -> tuple[
     if event is None:
         _count(str(payload.get("event"))[:40], "ignored")
         return 200, "ignored"
-    result = await _ingest(state, payload, event)
+    result = await _ingest(state, body, payload, event)
     _count(event.event, result)
     return (202 if result == "accepted" else 200), result
 

@@ -105,3 +105,19 @@ def test_other_methods_and_paths_still_go_through_the_router(client: TestClient)
     assert client.post("/webhooks/shippo/extra?token=dev-webhook-token", json={}).status_code == 404
     resp = client.post(URL, json=track_body(number="RID1"))
     assert len(resp.headers["x-request-id"]) == 16
+
+
+def test_the_stored_payload_is_the_delivery_as_it_came(
+    client: TestClient, session: Session, db_url: str
+) -> None:
+    raw = json.dumps(track_body(number="RAW1"), indent=1, ensure_ascii=False)
+    raw = raw.replace('"San Jose"', '"Sañ José  "')  # non-ASCII and spacing kept
+    resp = client.post(URL, content=raw.encode(), headers={"content-type": "application/json"})
+    assert resp.status_code == 202
+    stored = session.execute(select(WebhookEvent.payload)).scalar_one()
+    assert stored == json.loads(raw)
+    if db_url.startswith("postgresql"):  # the json column keeps the text itself
+        from sqlalchemy import text
+
+        text_form = session.execute(text("SELECT payload::text FROM webhook_events")).scalar_one()
+        assert text_form == raw
