@@ -1,8 +1,10 @@
 """`jobs.relay`: the outbox relay, run by beat every few seconds (and by `freight tasks run`).
 
 It re-publishes what the after-commit hook could not: `pending` rows (broker down, publisher
-crashed) and rows the broker may have lost (`queued`/`retrying` untouched for long, `running`
-past its lease because the worker died). A duplicate message is harmless: the claim in
+crashed), rows the broker may have lost (`queued`/`retrying` untouched for long, `running`
+past its lease because the worker died), and, when the broker's queue is empty, `queued` rows no
+worker ever started within `lost_after_seconds` (their message never arrived: a process killed
+between its commit and its publish). A duplicate message is harmless: the claim in
 `run_job` lets only one run happen and never re-runs a succeeded job.
 """
 
@@ -13,9 +15,11 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from freight.jobs.models import Job
 from freight.jobs.outbox import remember
 from freight.jobs.registry import JobContext, periodic
-from freight.jobs.service import pending_jobs, stale_jobs
+from freight.jobs.service import never_started_jobs, pending_jobs, stale_jobs
+from freight.settings import Settings
 
 log = logging.getLogger("freight.jobs")
 
@@ -29,11 +33,23 @@ def relay(session: Session, ctx: JobContext) -> int:
         session, now=now,
         untouched_since=now - timedelta(seconds=settings.job_requeue_after_seconds),
     )  # fmt: skip
-    for job in stale:
+    lost: list[Job] = []
+    if _broker_queue_empty(settings):
+        seen = {job.id for job in stale}
+        since = now - timedelta(seconds=settings.lost_after_seconds)
+        lost = [j for j in never_started_jobs(session, untouched_since=since) if j.id not in seen]
+    for job in (*stale, *lost):
         job.updated_at = now  # restart its clock so the next relay does not send it again at once
-    ids = [job.id for job in (*fresh, *stale)]
+    ids = [job.id for job in (*fresh, *stale, *lost)]
     for job_id in ids:
         remember(session, job_id)
     if ids:
-        log.info("jobs.relayed pending=%s stale=%s", len(fresh), len(stale))
+        log.info("jobs.relayed pending=%s stale=%s lost=%s", len(fresh), len(stale), len(lost))
     return len(ids)
+
+
+def _broker_queue_empty(settings: Settings) -> bool:
+    """True only when the broker answers that the task queue holds no message."""
+    from worker.config import broker_depth
+
+    return broker_depth(settings) == 0

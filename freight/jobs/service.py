@@ -224,6 +224,22 @@ def stale_jobs(
     return session.scalars(stmt).all()
 
 
+def never_started_jobs(
+    session: Session, *, untouched_since: datetime, limit: int = 500
+) -> Sequence[Job]:
+    """Queued jobs no worker ever claimed (attempts 0), untouched since then: when the broker's
+    queue is empty, their messages were lost (e.g. an API process killed between its commit and
+    its publish)."""
+    stmt = (
+        select(Job)
+        .where(Job.status == "queued", Job.attempts == 0, Job.updated_at <= untouched_since)
+        .order_by(Job.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return session.scalars(stmt).all()
+
+
 def list_jobs(
     session: Session, *, status: str | None, task: str | None = None, limit: int = 100
 ) -> Sequence[Job]:

@@ -218,3 +218,40 @@ def test_relay_publishes_old_pending_and_stale_queued_jobs(
     with session_scope(factory) as session:  # the stale ones were touched: not re-sent at once
         relay(session, JobContext(settings, now, None, None, service.enqueue))
     assert published == ["job_old"]
+
+
+def test_relay_resends_never_started_queued_jobs_only_when_the_broker_queue_is_empty(
+    factory: sessionmaker[Session], published: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API process killed between its commit and its publish leaves `queued` rows whose
+    message never reached the broker: with the queue empty, they are sent again."""
+    from freight.jobs import relay as relay_module
+
+    settings = Settings(env="test", lost_after_seconds=60, job_requeue_after_seconds=1800)
+    now = datetime.now(UTC)
+    old = now - timedelta(seconds=120)
+    with session_scope(factory) as session:
+        session.add_all([
+            Job(id="job_orphan", task="t", args={}, key="a", status="queued", attempts=0,
+                created_at=old, updated_at=old),
+            Job(id="job_recent", task="t", args={}, key="b", status="queued", attempts=0,
+                created_at=now, updated_at=now),
+            Job(id="job_retried", task="t", args={}, key="c", status="queued", attempts=1,
+                created_at=old, updated_at=old),
+        ])  # fmt: skip
+    depth = {"value": 3}
+    monkeypatch.setattr("worker.config.broker_depth", lambda _settings: depth["value"])
+    ctx = JobContext(settings, now, None, None, service.enqueue)
+    published.clear()
+    with session_scope(factory) as session:
+        assert relay_module.relay(session, ctx) == 0  # messages are waiting: maybe just backlog
+    depth["value"] = None  # the broker cannot be asked: assume nothing
+    with session_scope(factory) as session:
+        assert relay_module.relay(session, ctx) == 0
+    depth["value"] = 0
+    with session_scope(factory) as session:
+        assert relay_module.relay(session, ctx) == 1
+    assert published == ["job_orphan"]
+    published.clear()
+    with session_scope(factory) as session:  # touched: not re-sent on the next tick
+        assert relay_module.relay(session, ctx) == 0
