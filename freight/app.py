@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.settings import Settings, get_settings
-from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
+from freight.webhooks.fastpath import ErrorGuard, FreightAPI, Layer, hot_path_stack
 
 log = logging.getLogger("freight.app")
 PROBLEM = "application/problem+json"
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "upload_paths": UPLOAD_PATHS,
     }  # fmt: skip
     app.add_middleware(BodyLimit, **body_limit)
+    app.add_middleware(ErrorGuard)  # 500s answered inside the request-id layer added next
     _background_wiring(app, settings)
     # The webhook hot path gets the same request-id/metrics and body-limit layers, without the rest
     # of the framework's per-request work (freight.webhooks.fastpath).

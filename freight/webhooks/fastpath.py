@@ -66,8 +66,10 @@ async def webhook_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _Guard:
-    """The hot stack's outermost layer: an unexpected error is the app's 500 problem+json."""
+class ErrorGuard:
+    """An unexpected error becomes the app's 500 problem+json here, inside the request-id and
+    metrics layer (so the answer carries X-Request-ID and is counted as a 500). Used by the hot
+    stack and by the app's own middleware stack."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -118,7 +120,7 @@ def hot_path_stack(outer: list[Layer], inner: list[Layer]) -> ASGIApp:
     app: ASGIApp = webhook_endpoint
     for cls, options in reversed(inner):
         app = cls(app, **options)
-    app = _Guard(app)
+    app = ErrorGuard(app)
     for cls, options in reversed(outer):
         app = cls(app, **options)
     return app

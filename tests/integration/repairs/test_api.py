@@ -337,4 +337,7 @@ def test_a_failed_commit_is_never_answered_2xx(
     )
     monkeypatch.setattr(Session, "commit", real_commit)
     assert resp.status_code == 500
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert "disk full" not in resp.text  # no internals to the caller
+    assert len(resp.headers["x-request-id"]) == 16  # what staff quote when they report it
     assert _count(session) == 0
