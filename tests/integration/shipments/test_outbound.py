@@ -197,3 +197,28 @@ def test_customer_is_emailed_the_quote_and_the_shipping_notice(flow: Flow) -> No
     shipped = flow.shipment(flow.rr(na)["shipments"][-1]["id"])
     mails = [p.read_text() for p in outbox.glob("*.eml")]
     assert any(shipped["tracking_number"] in m for m in mails)
+
+
+def test_simultaneous_requests_for_one_rr_make_one_shipment(flow: Flow, session: Session) -> None:
+    """Staff double-clicking (or two desks at once): the requests race in the database, not in
+    Python; exactly one shipment and one label job, the rest are told it is in flight."""
+    import asyncio
+
+    import httpx
+
+    rr = flow.ready_rr()
+    app = flow.client.app
+    url = f"{API}/repair-requests/{rr}/outbound-shipments"
+
+    async def race() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answers = await asyncio.gather(
+                *(client.post(url, json={"parcel": PARCEL}, headers=flow.staff) for _ in range(6))
+            )
+        return sorted(a.status_code for a in answers)
+
+    assert asyncio.run(race()) == [201] + [409] * 5
+    assert _shipments(session) == 1
+    labels = select(func.count()).select_from(Job).where(Job.task == "shipments.buy_label")
+    assert session.scalar(labels) == 1
