@@ -52,7 +52,7 @@ class BackgroundPublisher:
 
     def __init__(self, celery: Celery, engine: Engine, task_queue: str) -> None:
         self.celery, self.engine, self.task_queue = celery, engine, task_queue
-        self._ids: queue.Queue[tuple[str, bool]] = queue.Queue()
+        self._ids: queue.Queue[tuple[tuple[str, ...], bool]] = queue.Queue()  # one item per call
         self._pid = -1
         self._lock = threading.Lock()
 
@@ -64,8 +64,8 @@ class BackgroundPublisher:
 
     def _put(self, job_ids: Sequence[str], *, bulk: bool) -> None:
         self._ensure_thread()
-        for job_id in job_ids:
-            self._ids.put((job_id, bulk))
+        if job_ids:
+            self._ids.put((tuple(job_ids), bulk))
 
     def _ensure_thread(self) -> None:
         if self._pid == os.getpid():
@@ -78,22 +78,24 @@ class BackgroundPublisher:
 
     def _run(self) -> None:
         while True:
-            batch = [self._ids.get()]
+            items = [self._ids.get()]
             time.sleep(LINGER)  # let a burst gather: one broker round trip and one UPDATE for all
-            while len(batch) < BATCH:
+            count = len(items[0][0])
+            while count < BATCH:
                 try:
-                    batch.append(self._ids.get_nowait())
+                    items.append(self._ids.get_nowait())
                 except queue.Empty:
                     break
-            single = [job_id for job_id, bulk in batch if not bulk]
-            bulk = [job_id for job_id, is_bulk in batch if is_bulk]
+                count += len(items[-1][0])
+            single = [job_id for ids, bulk in items if not bulk for job_id in ids]
+            bulk = [job_id for ids, is_bulk in items if is_bulk for job_id in ids]
             try:
                 self.publish_now(single, bulk=bulk)
             except Exception as exc:  # noqa: BLE001 - the relay re-sends whatever is still pending
-                log.warning("jobs.publish.failed count=%s error=%r", len(batch), exc)
+                log.warning("jobs.publish.failed count=%s error=%r", count, exc)
                 self._give_back(bulk)
             finally:
-                for _ in batch:
+                for _ in items:
                     self._ids.task_done()
 
     def publish_now(self, job_ids: Sequence[str], *, bulk: Sequence[str] = ()) -> None:

@@ -59,8 +59,9 @@ class GroupWriter:
             task = asyncio.create_task(self._drain())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        # shield: a cancelled request must not cancel the shared batch (nor leave it unresolved)
-        return await asyncio.shield(future)
+        # The batch runs in its own task: a cancelled request cancels only its own future, which
+        # the batch then leaves alone (it resolves only futures that are not done).
+        return await future
 
     async def _drain(self) -> None:
         try:
