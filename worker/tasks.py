@@ -121,11 +121,14 @@ def run_jobs(self: Task, job_ids: list[str]) -> list[str]:
         with log_context(task_id=self.request.id, job_id=job_id):
             outcome, retry_in = _attempt(rt, job_id, 0)
             if retry_in is not None:
-                self.app.send_task(
-                    RUN_JOB, args=[job_id], countdown=retry_in, retries=1,
-                    queue=rt.settings.task_queue,
-                )  # fmt: skip
-            outcomes.append(outcome)
+                try:
+                    self.app.send_task(
+                        RUN_JOB, args=[job_id], countdown=retry_in, retries=1,
+                        queue=rt.settings.task_queue,
+                    )  # fmt: skip
+                except Exception as exc:  # noqa: BLE001 - the row stays `retrying` for the relay
+                    log.warning("job.retry.unsent id=%s error=%r", job_id, exc)
+            outcomes.append(outcome)  # and the rest of the batch still runs
     return outcomes
 
 
