@@ -18,8 +18,13 @@ class CarrierPort(Protocol):
         """Return the carrier's rates for a shipment, cheapest first."""
         ...
 
-    def buy_label(self, rate: Rate, *, metadata: str, label_format: str = "PDF_4x6") -> Label:
-        """Buy a label once per metadata; an existing label for it is returned instead."""
+    def buy_label(
+        self, rate: Rate, *, metadata: str, label_format: str = "PDF_4x6", may_exist: bool = True
+    ) -> Label:
+        """Buy a label once per metadata; an existing label for it is returned instead.
+
+        `may_exist=False`: the caller knows no earlier attempt was made under this metadata, so the
+        up-front look-up is skipped; an ambiguous failure is still looked up before any retry."""
         ...
 
     def find_label(self, metadata: str) -> Label | None:

@@ -100,9 +100,12 @@ class ShippoCarrier:
         log.info("carrier.rated", extra={"event": "carrier.rated", "rates": len(rates)})
         return rates
 
-    def buy_label(self, rate: Rate, *, metadata: str, label_format: str = "PDF_4x6") -> Label:
-        """Buy a label once per metadata: look up before buying and after any ambiguity."""
-        existing = self._existing(rate, metadata)
+    def buy_label(
+        self, rate: Rate, *, metadata: str, label_format: str = "PDF_4x6", may_exist: bool = True
+    ) -> Label:
+        """Buy a label once per metadata: look up before buying (unless the caller knows this is
+        the first attempt) and after any ambiguity."""
+        existing = self._existing(rate, metadata) if may_exist else None
         if existing is not None:
             log.info(
                 "carrier.label.reused",

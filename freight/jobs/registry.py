@@ -31,6 +31,10 @@ class JobContext:
     carrier: Any  # carriers.port.CarrierPort
     payments: Any  # freight.payments.port.PaymentsPort
     enqueue: Enqueue
+    # Which claim of the job this is (1 = no earlier run started; a redelivery after a crash, a
+    # retry or a staff retry is 2 or more; None = not known, e.g. a handler called directly).
+    # Handlers may skip look-ups that only a rerun needs when it is 1.
+    attempt: int | None = None
 
 
 Handler = Callable[..., None]

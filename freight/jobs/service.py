@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -143,7 +143,7 @@ def run_job(
         if handler is None:
             raise LookupError(f"no handler registered for task {claim.task!r}")
         with session_scope(factory) as session:
-            handler(session, ctx_for(), **claim.args)
+            handler(session, replace(ctx_for(), attempt=claim.attempts), **claim.args)
             session.execute(
                 update(Job).where(Job.id == job_id).values(
                     status="succeeded", last_error=None, lease_until=None, finished_at=utcnow()

@@ -87,19 +87,31 @@ def _obtain(
             _supersede(session, ctx, shipment, quote, payment, rate)
             return None
         apply_rate(shipment, rate)
-        # The carrier returns the label already bought under this metadata, if any.
+        # The carrier returns the label already bought under this metadata, if any (looked up
+        # when an earlier run of this job may have bought it).
         return _carrier(ctx).buy_label(
-            rate, metadata=metadata, label_format=ctx.settings.label_format
-        )
+            rate, metadata=metadata, label_format=ctx.settings.label_format,
+            may_exist=_may_exist(ctx),
+        )  # fmt: skip
     except CarrierRejected as exc:
         _fail(session, ctx, shipment, rr, payment, exc)
         return None
 
 
+def _may_exist(ctx: JobContext) -> bool:
+    """Whether a label may already exist under the shipment's metadata: only if this job ran
+    before. One job buys a shipment's label (per accepted quote), and a later quote's job exists
+    only after a look-up found no label (supersede) — so a first run has nothing to find."""
+    return ctx.attempt != 1
+
+
 def _buy_vendor_paid(ctx: JobContext, shipment: Shipment, rr: RepairRequest) -> Label:
     metadata, fmt = label_metadata(shipment.id), ctx.settings.label_format
     try:
-        return _carrier(ctx).buy_label(_stored_rate(shipment), metadata=metadata, label_format=fmt)
+        return _carrier(ctx).buy_label(
+            _stored_rate(shipment), metadata=metadata, label_format=fmt,
+            may_exist=_may_exist(ctx),
+        )  # fmt: skip
     except RateNotFound:
         # The rate lapsed before the job ran: re-rate with the same rule and buy that.
         found = _carrier(ctx).find_label(metadata)

@@ -80,6 +80,45 @@ def test_a_lost_purchase_answer_is_found_not_bought_again(carrier: ShippoCarrier
     assert summary["results"][0]["object_id"] == label.transaction_id
 
 
+def test_a_first_attempt_skips_the_look_up_and_still_never_buys_twice(
+    carrier: ShippoCarrier,
+) -> None:
+    """What the label job does: its first run buys without looking up (no earlier run could
+    have bought); a re-run after a typed error looks up first. Faults as above, lost answers
+    included: still exactly one label per shipment."""
+    control(carrier, "POST", "/sandbox/faults", {"faults": THIRTY_PERCENT, "seed": 20261128})
+    labels = []
+    for i in range(60):
+        metadata, label = f"shipment:first-{i}", None
+        for attempt in range(1, WORKER_TRIES + 1):
+            try:
+                rate = carrier.rate(rate_request(metadata))[0]
+                label = carrier.buy_label(rate, metadata=metadata, may_exist=attempt > 1)
+                break
+            except CarrierError:
+                continue
+        labels.append(label)
+    control(carrier, "POST", "/sandbox/faults", {"faults": ""})
+    summary = control(carrier, "GET", "/sandbox/labels")
+    assert all(label is not None for label in labels)
+    assert summary["count"] == 60
+    assert summary["duplicates"] == []
+    assert set(summary["by_metadata"].values()) == {1}
+
+
+def test_a_lost_answer_on_a_first_attempt_is_looked_up_not_bought_again(
+    carrier: ShippoCarrier,
+) -> None:
+    control(carrier, "POST", "/sandbox/faults", {"faults": "transactions@post:1.0:lost_response"})
+    label = carrier.buy_label(
+        carrier.rate(rate_request("shipment:lost-first"))[0], metadata="shipment:lost-first",
+        may_exist=False,
+    )  # fmt: skip
+    summary = control(carrier, "GET", "/sandbox/labels")
+    assert summary["by_metadata"] == {"shipment:lost-first": 1}
+    assert summary["results"][0]["object_id"] == label.transaction_id
+
+
 def test_retry_after_is_honoured(sandbox: RecordingApp) -> None:
     carrier = in_process_carrier(replace(FAST, max_attempts=2), sandbox)
     control(carrier, "POST", "/sandbox/faults", {"faults": "addresses:1.0:429:1"})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -222,3 +225,60 @@ def test_simultaneous_requests_for_one_rr_make_one_shipment(flow: Flow, session:
     assert _shipments(session) == 1
     labels = select(func.count()).select_from(Job).where(Job.task == "shipments.buy_label")
     assert session.scalar(labels) == 1
+
+
+def _spy_carrier(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Every call the adapter makes to the in-process sandbox carrier: (method, path)."""
+    from urllib.parse import urlsplit
+
+    from carriers.sandbox.transport import WsgiTransport
+
+    calls: list[tuple[str, str]] = []
+    real = WsgiTransport.send
+
+    def spy(self: WsgiTransport, request: Any, **kw: Any) -> Any:
+        calls.append((str(request.method), urlsplit(str(request.url)).path.rstrip("/")))
+        return real(self, request, **kw)
+
+    monkeypatch.setattr(WsgiTransport, "send", spy)
+    return calls
+
+
+def test_a_first_purchase_buys_at_once_without_looking_up(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No earlier run of the job, so no label can exist yet: one carrier call buys it."""
+    shipment = flow.outbound(flow.ready_rr())
+    calls = _spy_carrier(monkeypatch)
+    flow.drain()
+    assert flow.shipment(shipment["id"])["state"] == "labeled"
+    purchases = [c for c in calls if c[1].endswith("/transactions")]
+    assert purchases == [("POST", purchases[0][1])]  # bought once, listed never
+    assert len(flow.labels_for(shipment["id"])) == 1
+
+
+def test_a_rerun_after_a_crash_finds_the_label_bought_before_it(
+    flow: Flow, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run bought the label and died before recording it: the rerun (attempt 2) looks
+    the label up by the shipment's metadata and records that one instead of buying again."""
+    from sqlalchemy import update
+
+    from freight.shipments.rating import label_metadata, rate_from
+
+    shipment = flow.outbound(flow.ready_rr())
+    row = session.get(Shipment, shipment["id"])
+    assert row is not None
+    lost = flow.carrier.buy_label(
+        rate_from(row.details["rate"]), metadata=label_metadata(shipment["id"])
+    )  # the purchase whose answer never reached us
+    session.execute(
+        update(Job).where(Job.task == "shipments.buy_label").values(attempts=1)
+    )  # a first run was claimed, then its worker was killed
+    session.commit()
+    calls = _spy_carrier(monkeypatch)
+    flow.drain()
+    done = flow.shipment(shipment["id"])
+    assert done["tracking_number"] == lost.tracking_number
+    assert len(flow.labels_for(shipment["id"])) == 1
+    assert not [c for c in calls if c[0] == "POST" and c[1].endswith("/transactions")]
