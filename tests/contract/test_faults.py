@@ -31,15 +31,32 @@ def _retries(records: Iterable[logging.LogRecord]) -> list[Any]:
     return [r for r in records if r.getMessage() == "carrier.retry"]
 
 
-def _purchase(carrier: ShippoCarrier, metadata: str, errors: list[CarrierError]) -> Label | None:
-    """What a worker does: rate, buy; re-run on a typed error."""
-    for _ in range(WORKER_TRIES):
+def _purchase(
+    carrier: ShippoCarrier, metadata: str, errors: list[CarrierError], *, like_the_job: bool = False
+) -> Label | None:
+    """What a worker does: rate, buy; re-run on a typed error. `like_the_job`: the label job's
+    first run skips the up-front look-up (nothing can exist yet); its re-runs look first."""
+    for attempt in range(1, WORKER_TRIES + 1):
         try:
             rate = carrier.rate(rate_request(metadata))[0]
-            return carrier.buy_label(rate, metadata=metadata)
+            may_exist = attempt > 1 or not like_the_job
+            return carrier.buy_label(rate, metadata=metadata, may_exist=may_exist)
         except CarrierError as exc:  # anything else fails the test
             errors.append(exc)
     return None
+
+
+def _exactly_one_label_each(
+    carrier: ShippoCarrier, labels: list[Label | None], count: int
+) -> dict[str, Any]:
+    """Faults off, then the sandbox's own record: `count` labels, one per shipment, none twice."""
+    control(carrier, "POST", "/sandbox/faults", {"faults": ""})
+    summary: dict[str, Any] = control(carrier, "GET", "/sandbox/labels")
+    assert all(label is not None for label in labels)
+    assert summary["count"] == count
+    assert summary["duplicates"] == []
+    assert set(summary["by_metadata"].values()) == {1}
+    return summary
 
 
 def test_200_purchases_with_30_percent_faults_make_exactly_200_labels(
@@ -51,12 +68,7 @@ def test_200_purchases_with_30_percent_faults_make_exactly_200_labels(
     started = time.monotonic()
     labels = [_purchase(carrier, f"shipment:{i}", errors) for i in range(200)]
     elapsed = time.monotonic() - started
-    control(carrier, "POST", "/sandbox/faults", {"faults": ""})
-    summary = control(carrier, "GET", "/sandbox/labels")
-    assert all(label is not None for label in labels)
-    assert summary["count"] == 200
-    assert summary["duplicates"] == []
-    assert set(summary["by_metadata"].values()) == {1}
+    summary = _exactly_one_label_each(carrier, labels, 200)
     assert {label.transaction_id for label in labels if label} == {
         r["object_id"] for r in summary["results"]
     }
@@ -87,23 +99,11 @@ def test_a_first_attempt_skips_the_look_up_and_still_never_buys_twice(
     have bought); a re-run after a typed error looks up first. Faults as above, lost answers
     included: still exactly one label per shipment."""
     control(carrier, "POST", "/sandbox/faults", {"faults": THIRTY_PERCENT, "seed": 20261128})
-    labels = []
-    for i in range(60):
-        metadata, label = f"shipment:first-{i}", None
-        for attempt in range(1, WORKER_TRIES + 1):
-            try:
-                rate = carrier.rate(rate_request(metadata))[0]
-                label = carrier.buy_label(rate, metadata=metadata, may_exist=attempt > 1)
-                break
-            except CarrierError:
-                continue
-        labels.append(label)
-    control(carrier, "POST", "/sandbox/faults", {"faults": ""})
-    summary = control(carrier, "GET", "/sandbox/labels")
-    assert all(label is not None for label in labels)
-    assert summary["count"] == 60
-    assert summary["duplicates"] == []
-    assert set(summary["by_metadata"].values()) == {1}
+    errors: list[CarrierError] = []
+    labels = [
+        _purchase(carrier, f"shipment:first-{i}", errors, like_the_job=True) for i in range(60)
+    ]
+    _exactly_one_label_each(carrier, labels, 60)
 
 
 def test_a_lost_answer_on_a_first_attempt_is_looked_up_not_bought_again(
