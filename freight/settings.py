@@ -61,9 +61,7 @@ class Settings(BaseSettings):
     relay_interval_seconds: float = 10.0  # beat: publish outbox rows the after-commit hook missed
     relay_after_seconds: float = 5.0  # a `pending` row this old is relayed
     job_requeue_after_seconds: int = 1800  # a queued/retrying row untouched this long is re-sent
-    lost_after_seconds: float = (
-        60.0  # …or a never-started queued row this old, if the queue is empty
-    )
+    lost_after_seconds: float = 60.0  # …or never started, this old, with the queue empty
     metrics_enabled: bool = True
     serve_background: bool | None = None  # `freight serve` also runs worker+beat (None: embedded)
     # prometheus_client's own variable: set it (to an empty dir) when running several API processes
