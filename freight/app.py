@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.settings import Settings, get_settings
-from freight.webhooks.fastpath import ErrorGuard, FreightAPI, Layer, hot_path_stack
+from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
 
 log = logging.getLogger("freight.app")
 PROBLEM = "application/problem+json"
@@ -134,6 +134,31 @@ class BodyLimit:
         }  # fmt: skip
         response = JSONResponse(body, status_code=413, media_type=PROBLEM)
         await response(scope, receive, send)
+
+
+class ErrorGuard:
+    """An unexpected error becomes the app's 500 problem+json here, inside the request-id and
+    metrics layer (so the answer carries X-Request-ID and is counted as a 500). Used by the app's
+    middleware stack and by the webhook hot path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            log.exception("request.failed")
+            await unexpected_error_response()(scope, receive, send)
 
 
 # Paths taking multipart uploads (damage-report photos; each photo is also checked on its own).

@@ -11,7 +11,6 @@ handler; anything unexpected, the app's 500 problem.
 
 from __future__ import annotations
 
-import logging
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,8 +20,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from freight.errors import AppError
 from freight.webhooks.api import WEBHOOK_PATHS, receive_delivery
-
-log = logging.getLogger("freight.app")
 
 _ROUTES = {path: SimpleNamespace(path=path) for path in WEBHOOK_PATHS}  # what metrics label
 _HEADERS = [(b"content-type", b"application/json")]
@@ -66,33 +63,6 @@ async def webhook_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class ErrorGuard:
-    """An unexpected error becomes the app's 500 problem+json here, inside the request-id and
-    metrics layer (so the answer carries X-Request-ID and is counted as a 500). Used by the hot
-    stack and by the app's own middleware stack."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Any) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            if started:
-                raise
-            from freight.app import unexpected_error_response
-
-            log.exception("request.failed")
-            await unexpected_error_response()(scope, receive, send)
-
-
 class FreightAPI(FastAPI):
     """FastAPI, plus the short stack for the webhook hot path (set by `create_app`)."""
 
@@ -117,6 +87,8 @@ Layer = tuple[type[Any], dict[str, Any]]
 def hot_path_stack(outer: list[Layer], inner: list[Layer]) -> ASGIApp:
     """The endpoint in the `inner` layers, the error guard, then the `outer` layers (outermost
     first): request ids and metrics go outside the guard so a 500 carries and counts them too."""
+    from freight.app import ErrorGuard
+
     app: ASGIApp = webhook_endpoint
     for cls, options in reversed(inner):
         app = cls(app, **options)
