@@ -234,6 +234,8 @@ ROUTER_MODULES = (
     "freight.tracking.api",
     "freight.claims.api",
     "freight.jobs.api",
+    "freight.auth.api",
+    "freight.audit.api",
 )
 
 

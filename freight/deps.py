@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from freight.auth.rules import read_customer_token
-from freight.auth.service import Principal, authenticate
+from freight.audit.http import AuditNote, note, record_failure, record_success
+from freight.auth.rules import CSRF_HEADER, SESSION_COOKIE, csrf_problem, read_customer_token
+from freight.auth.service import Principal, authenticate, session_principal
 from freight.clock import utc_now
-from freight.errors import ForbiddenError, UnauthorizedError
+from freight.errors import AppError, FieldError, ForbiddenError, UnauthorizedError
 from freight.settings import Settings
 
 
@@ -21,28 +22,35 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed before the response is sent, else rolled back."""
-    session: Session = request.app.state.session_factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def get_now() -> datetime:
     return utc_now()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+def get_session(request: Request, now: NowDep) -> Iterator[Session]:
+    """One unit of work per request: committed before the response is sent, else rolled back.
+    A request that changes something is audited in the same transaction (freight.audit.http)."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        record_success(session, request, now=now)
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        record_failure(request, exc, now=now)
+        raise
+    finally:
+        session.close()
+
+
 # scope="function": the commit runs before the response is sent, so a 2xx always means committed
 # (FastAPI's default for yield dependencies tears down after the response).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-NowDep = Annotated[datetime, Depends(get_now)]
+# What a route adds to its request's audit entry (e.g. the RR number a POST created).
+AuditDep = Annotated[AuditNote, Depends(note)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -53,26 +61,66 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+class CsrfError(AppError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            detail, 403, "CSRF token missing or wrong", "https://rr-freight.example/problems/csrf",
+            [FieldError(CSRF_HEADER, detail)],
+        )  # fmt: skip
+
+
 def get_principal(
     request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> Principal:
-    """The caller: a staff/finance/admin token or an RR-scoped customer token; 401 otherwise."""
+    """The caller: a bearer token (staff-side or RR-scoped customer), else the session cookie
+    (which must bring its CSRF token on unsafe requests); 401 otherwise."""
     token = _bearer(request)
     if token is None:
-        raise UnauthorizedError()
-    if token.startswith("cust."):
-        claims = read_customer_token(token, secret=settings.secret_key, now=now)
-        if claims is None:
-            raise UnauthorizedError(
-                "The tracking token is invalid or has expired; look the RR up again."
-            )
-        return Principal(
-            kind="customer", name=f"customer:{claims.rr_number}", rr_number=claims.rr_number
-        )
-    principal = authenticate(session, token=token)
-    if principal is None:
-        raise UnauthorizedError("The bearer token is not valid.")
+        principal = _cookie_principal(request, session, settings, now)
+    elif token.startswith("cust."):
+        principal = _customer(token, settings, now)
+    else:
+        found = authenticate(session, token=token)
+        if found is None:
+            raise UnauthorizedError("The bearer token is not valid.")
+        principal = found
+    request.state.principal = principal
     return principal
+
+
+def _cookie_principal(
+    request: Request, session: Session, settings: Settings, now: datetime
+) -> Principal:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        raise UnauthorizedError(
+            "Sign in at /login, or send Authorization: Bearer <token> (scripts)."
+        )
+    principal = session_principal(session, session_id=session_id, now=now, settings=settings)
+    if principal is None:
+        raise UnauthorizedError(
+            "Your session has ended (signed out, idle too long, or the account was disabled); "
+            "sign in again at /login."
+        )
+    problem = csrf_problem(
+        method=request.method, sent=request.headers.get(CSRF_HEADER),
+        expected=principal.csrf_token or "",
+    )  # fmt: skip
+    if problem is not None:
+        request.state.principal = principal  # the refusal is audited under the user's name
+        raise CsrfError(problem)
+    return principal
+
+
+def _customer(token: str, settings: Settings, now: datetime) -> Principal:
+    claims = read_customer_token(token, secret=settings.secret_key, now=now)
+    if claims is None:
+        raise UnauthorizedError(
+            "The tracking token is invalid or has expired; look the RR up again."
+        )
+    return Principal(
+        kind="customer", name=f"customer:{claims.rr_number}", rr_number=claims.rr_number
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -82,11 +130,10 @@ def require_role(*roles: str) -> Callable[[Principal], Principal]:
     """A dependency admitting the given roles (admin is admitted everywhere)."""
 
     def check(principal: PrincipalDep) -> Principal:
-        if principal.kind != "token" or (principal.role not in roles and principal.role != "admin"):
+        if not principal.staff_side or (principal.role not in roles and principal.role != "admin"):
             who = principal.role or "customer"
-            raise ForbiddenError(
-                f"This call needs the {' or '.join(roles)} role; the token is {who}."
-            )
+            caller = "you are signed in as" if principal.kind == "user" else "the token is"
+            raise ForbiddenError(f"This call needs the {' or '.join(roles)} role; {caller} {who}.")
         return principal
 
     return check
@@ -99,7 +146,7 @@ AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 
 def rr_access(principal: Principal, rr_number: str) -> None:
     """Staff see every RR; a customer token sees only its own RR (others look like 404 via 403)."""
-    if principal.kind == "token" and principal.role in ("staff", "admin"):
+    if principal.staff_side and principal.role in ("staff", "admin"):
         return
     if principal.kind == "customer" and principal.rr_number == rr_number.strip().upper():
         return

@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and create_all."""
 
-from freight.auth.models import ApiToken
+from freight.audit.models import AuditEntry
+from freight.auth.models import ApiToken, User, UserSession
 from freight.claims.models import Claim
 from freight.db import Base
 from freight.finance.models import CarrierInvoiceLine
@@ -11,6 +12,7 @@ from freight.shipments.models import Shipment, TrackingEvent
 from freight.webhooks.models import WebhookEvent
 
 __all__ = [
-    "ApiToken", "Base", "CarrierInvoiceLine", "Claim", "Job", "Payment", "Quote", "Receipt",
-    "RRHistory", "RepairRequest", "Shipment", "TrackingEvent", "WebhookEvent",
+    "ApiToken", "AuditEntry", "Base", "CarrierInvoiceLine", "Claim", "Job", "Payment", "Quote",
+    "Receipt", "RRHistory", "RepairRequest", "Shipment", "TrackingEvent", "User", "UserSession",
+    "WebhookEvent",
 ]  # fmt: skip

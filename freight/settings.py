@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     customs_default_value: Decimal = Decimal("100.00")
     label_format: str = "PDF_4x6"
 
+    # Staff sign-in (SPEC §9)
+    session_idle_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    password_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+
     # Customer access
     customer_token_hours: int = 24
     lookup_rate_per_minute: int = 10

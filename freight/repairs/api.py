@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
+from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
 from freight.errors import FieldError, ValidationFailedError
 from freight.geo.rules import ExportRestrictedError
 from freight.policy import terms_policy
@@ -48,10 +48,16 @@ def freight_terms(body: FreightTermsIn, _: StaffDep, settings: SettingsDep) -> F
 
 @router.post("/repair-requests", status_code=201, response_model=RepairRequestOut)
 def open_repair_request(
-    body: RepairRequestIn, who: StaffDep, session: SessionDep, settings: SettingsDep, now: NowDep
+    body: RepairRequestIn,
+    who: StaffDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    audit: AuditDep,
 ) -> RepairRequestOut:
     """Open a Repair Request (one open RR per serial number)."""
     rr = service.open_rr(session, data=body, actor=who.name, now=now, settings=settings)
+    audit.target = rr.rr_number
     return rr_out(session, rr)
 
 
