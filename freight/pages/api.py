@@ -1,14 +1,20 @@
-"""Server-rendered pages: customer tracking, staff console, finance. They call the same JSON API
-from the browser (no build step), so every rule and permission is the API's."""
+"""Server-rendered pages: customer tracking, staff console, finance, sign-in. They call the same
+JSON API from the browser (no build step), so every rule and permission is the API's. The staff
+and finance pages need a signed-in session (cookie); without one they send the browser to /login."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from freight.auth.rules import SESSION_COOKIE
+from freight.auth.service import Principal, session_principal
+from freight.deps import NowDep, SessionDep, SettingsDep
 from freight.repairs.rules import RR_NUMBER_RE
 
 HERE = Path(__file__).parent
@@ -16,9 +22,46 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 
 
+def signed_in(
+    request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Principal | None:
+    """The person signed in by cookie, if any (pages never take tokens)."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    return session_principal(session, session_id=session_id, now=now, settings=settings)
+
+
+UserDep = Annotated[Principal | None, Depends(signed_in)]
+
+
+def _page(
+    request: Request, user: Principal | None, template: str, title: str, *roles: str
+) -> Response:
+    """The page for a signed-in user with one of the roles; else /login, or a wrong-role notice."""
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+    context = {"title": title, "user": user}
+    if user.role not in (*roles, "admin"):
+        context |= {"needed": " or ".join(roles)}
+        return templates.TemplateResponse(request, "wrong_role.html", context, status_code=403)
+    return templates.TemplateResponse(request, template, context)
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "home.html", {"title": "RR Freight"})
+def home(request: Request, user: UserDep) -> HTMLResponse:
+    return templates.TemplateResponse(request, "home.html", {"title": "RR Freight", "user": user})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, user: UserDep) -> HTMLResponse:
+    return templates.TemplateResponse(request, "login.html", {"title": "Sign in", "user": user})
+
+
+@router.get("/set-password", response_class=HTMLResponse)
+def set_password_page(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "set_password.html", {"title": "Set your password"})
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -36,10 +79,10 @@ def track_rr(request: Request, rr_number: str) -> HTMLResponse:
 
 
 @router.get("/staff", response_class=HTMLResponse)
-def staff_console(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "staff.html", {"title": "Repair desk"})
+def staff_console(request: Request, user: UserDep) -> Response:
+    return _page(request, user, "staff.html", "Repair desk", "staff")
 
 
 @router.get("/finance", response_class=HTMLResponse)
-def finance_page(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "finance.html", {"title": "Freight reconciliation"})
+def finance_page(request: Request, user: UserDep) -> Response:
+    return _page(request, user, "finance.html", "Freight reconciliation", "finance")

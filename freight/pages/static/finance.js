@@ -1,9 +1,6 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
-  const key = "rrf.financeToken";
-  $("token").value = localStorage.getItem(key) || "";
-  const tok = () => { localStorage.setItem(key, $("token").value.trim()); return $("token").value.trim(); };
   const amt = (m) => (m && typeof m === "object") ? Number(m.amount) : Number(m || 0);
   const txt = (m) => (m && typeof m === "object") ? `${m.amount} ${m.currency}` : (m ?? "");
   function query(fmt) {
@@ -36,7 +33,7 @@
       `<rect x="240" y="${h + 36}" width="10" height="10" fill="#f29d38"></rect><text x="255" y="${h + 45}">International (quoted)</text></svg>`;
   }
   async function load() {
-    const res = await RRF.api("GET", query("json"), null, tok());
+    const res = await RRF.api("GET", query("json"));
     if (!res.ok) { RRF.showError("fin-error", res.data); return; }
     $("fin-error").hidden = true;
     const rows = Array.isArray(res.data) ? res.data : (res.data.rows || res.data.items || []);
@@ -48,13 +45,13 @@
     chart(rows);
   }
   $("range").addEventListener("submit", (ev) => { ev.preventDefault(); load(); });
-  $("csv").addEventListener("click", () => RRF.download(query("csv"), tok(), "reconciliation.csv"));
+  $("csv").addEventListener("click", () => RRF.download(query("csv"), null, "reconciliation.csv"));
   $("invoice").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const form = new FormData(); form.append("file", $("invoice-file").files[0]);
-    const res = await RRF.api("POST", "/api/v1/finance/carrier-invoices", form, tok());
+    const res = await RRF.api("POST", "/api/v1/finance/carrier-invoices", form);
     $("invoice-result").textContent = res.ok ? JSON.stringify(res.data) : (res.data.detail || res.status);
     if (res.ok) load();
   });
-  if ($("token").value) load();
+  load();
 })();

@@ -2,18 +2,15 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   let cursor = null;
-  const tok = () => RRF.staffToken();
-  $("token").value = tok();
-  $("save-token").addEventListener("click", () => { localStorage.setItem("rrf.staffToken", $("token").value.trim()); refresh(); });
 
   async function listRRs(append) {
     const params = new URLSearchParams({limit: "25"});
     if ($("q").value.trim()) params.set("q", $("q").value.trim());
     if ($("status-filter").value) params.set("status", $("status-filter").value);
     if (append && cursor) params.set("cursor", cursor);
-    const res = await RRF.api("GET", "/api/v1/repair-requests?" + params, null, tok());
-    if (!res.ok) { RRF.showError("token-error", res.data); return; }
-    $("token-error").hidden = true;
+    const res = await RRF.api("GET", "/api/v1/repair-requests?" + params);
+    if (!res.ok) { RRF.showError("list-error", res.data); return; }
+    $("list-error").hidden = true;
     const rows = res.data.items.map((r) =>
       `<tr><td><a href="#" data-rr="${RRF.esc(r.rr_number)}">${RRF.esc(r.rr_number)}</a></td><td>${RRF.esc(r.serial_number)}</td>` +
       `<td>${RRF.esc(r.customer.name)}</td><td><span class="pill">${RRF.esc(r.status)}</span></td>` +
@@ -23,7 +20,7 @@
   }
 
   async function showRR(rr) {
-    const res = await RRF.api("GET", "/api/v1/repair-requests/" + encodeURIComponent(rr), null, tok());
+    const res = await RRF.api("GET", "/api/v1/repair-requests/" + encodeURIComponent(rr));
     if (!res.ok) { RRF.showError("detail-error", res.data); return; }
     const r = res.data; $("detail").hidden = false; $("detail").dataset.rr = rr; $("detail-error").hidden = true;
     $("d-title").textContent = `${r.rr_number} · ${r.status}`;
@@ -46,7 +43,7 @@
   }
 
   async function listClaims() {
-    const res = await RRF.api("GET", "/api/v1/claims", null, tok());
+    const res = await RRF.api("GET", "/api/v1/claims");
     if (!res.ok) return;
     const items = Array.isArray(res.data) ? res.data : (res.data.items || []);
     const next = {open: "notified", notified: "filed", filed: "closed"};
@@ -62,12 +59,12 @@
     if (t.dataset.rr) { ev.preventDefault(); showRR(t.dataset.rr); }
     if (t.dataset.move) {
       const rr = $("detail").dataset.rr;
-      const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/status`, {status: t.dataset.move, note: ""}, tok());
+      const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/status`, {status: t.dataset.move, note: ""});
       if (res.ok) { showRR(rr); listRRs(false); } else RRF.showError("detail-error", res.data);
     }
-    if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, tok(), t.dataset.label + ".pdf");
+    if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, null, t.dataset.label + ".pdf");
     if (t.dataset.claim) {
-      const res = await RRF.api("POST", `/api/v1/claims/${t.dataset.claim}`, {status: t.dataset.to, note: ""}, tok());
+      const res = await RRF.api("POST", `/api/v1/claims/${t.dataset.claim}`, {status: t.dataset.to, note: ""});
       if (res.ok) listClaims();
     }
   });
@@ -84,7 +81,7 @@
       insurance_requested: $("f-insure").checked, special_requirements: $("f-special").value,
     };
     if ($("f-value").value.trim()) body.declared_value = {amount: $("f-value").value.trim(), currency: "USD"};
-    const res = await RRF.api("POST", "/api/v1/repair-requests", body, tok());
+    const res = await RRF.api("POST", "/api/v1/repair-requests", body);
     if (res.ok) { $("open-error").hidden = true; $("open-rr").reset(); listRRs(false); showRR(res.data.rr_number); }
     else RRF.showError("open-error", res.data);
   });
@@ -95,7 +92,7 @@
       rr_marked_on_carton: $("r-marked").checked, freight_collect: $("r-collect").checked,
       visible_damage: $("r-damage").checked, third_party_equipment: $("r-third").checked,
       out_of_warranty: $("r-oow").checked, serial_number_seen: $("r-serial").value.trim() || null, notes: $("r-notes").value,
-    }, tok());
+    });
     if (res.ok) { showRR(rr); listRRs(false); listClaims(); } else RRF.showError("detail-error", res.data);
   });
   $("outbound").addEventListener("submit", async (ev) => {
@@ -103,8 +100,8 @@
     const rr = $("detail").dataset.rr;
     const [length, width, height] = $("o-dims").value.split(/[x×]/).map((s) => s.trim());
     const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/outbound-shipments`, {
-      parcel: {length, width, height, distance_unit: "in", weight: $("o-weight").value.trim(), mass_unit: "lb"}}, tok());
+      parcel: {length, width, height, distance_unit: "in", weight: $("o-weight").value.trim(), mass_unit: "lb"}});
     if (res.ok) { showRR(rr); listRRs(false); } else RRF.showError("detail-error", res.data);
   });
-  if (tok()) refresh();
+  refresh();
 })();
