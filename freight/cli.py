@@ -1,4 +1,4 @@
-"""The `freight` command: serve, migrate, tokens, worker, beat, tasks, sandbox-carrier."""
+"""The `freight` command: serve, migrate, users, tokens, worker, beat, tasks, sandbox-carrier."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from freight.auth.cli import add_commands as add_account_commands
 from freight.settings import get_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -18,35 +19,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
+    from freight.auth.cli import safe_url
     from freight.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings)
-    print(f"database at head: {_safe_url(settings.db_url)}")
-    return 0
-
-
-def _safe_url(url: str) -> str:
-    head, sep, tail = url.rpartition("@")
-    return f"{head.split('://')[0]}://***@{tail}" if sep else url
-
-
-def _tokens_create(args: argparse.Namespace) -> int:
-    from freight.auth.service import create_token
-    from freight.db import engine_for, session_factory, session_scope
-    from freight.errors import AppError
-    from freight.migrate import upgrade
-
-    settings = get_settings()
-    upgrade(settings)
-    try:
-        with session_scope(session_factory(engine_for(settings.db_url))) as session:
-            token = create_token(session, role=args.role, name=args.name)
-    except AppError as exc:
-        print(f"error: {exc.detail}", file=sys.stderr)
-        return 2
-    print(f"created {args.role} token for {args.name!r} (shown once; only its hash is stored):")
-    print(token)
+    print(f"database at head: {safe_url(settings.db_url)}")
     return 0
 
 
@@ -90,12 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="apply database migrations")
     p.set_defaults(handler=_migrate)
 
-    p = sub.add_parser("tokens", help="manage API tokens")
-    tsub = p.add_subparsers(dest="tokens_command", required=True)
-    c = tsub.add_parser("create", help="create a token; prints it alone on the last line")
-    c.add_argument("--role", required=True, choices=["staff", "finance", "admin"])
-    c.add_argument("--name", required=True)
-    c.set_defaults(handler=_tokens_create)
+    add_account_commands(sub)  # users …, tokens …
 
     p = sub.add_parser("sandbox-carrier", help="run the Shippo-compatible sandbox carrier")
     p.add_argument("--host", default="127.0.0.1")

@@ -1,11 +1,16 @@
-"""`freight serve --demo`: a handful of RRs in different states and printed tokens to try them."""
+"""`freight serve --demo`: a handful of RRs in different states, and printed sign-ins (email and
+password for the pages) and tokens (for scripts) to try them."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from freight.auth import accounts
+from freight.auth.repository import user_by_email
 from freight.auth.service import create_token
 from freight.clock import utc_now
 from freight.db import engine_for, session_factory, session_scope
@@ -82,7 +87,36 @@ def load_demo(settings: Settings) -> None:
                         actor="demo",
                         now=now,
                     )
-        staff = create_token(session, role="staff", name="demo-staff")
-        finance = create_token(session, role="finance", name="demo-finance")
-    print(f"demo staff token:   {staff}")  # noqa: T201 - shown to the person running the demo
+        logins = [_login(session, settings, *who) for who in DEMO_USERS]
+        staff = create_token(session, role="staff", name="demo-staff", actor="demo", now=now)
+        finance = create_token(session, role="finance", name="demo-finance", actor="demo", now=now)
+    # Shown to the person running the demo (passwords are fresh each start; only hashes are kept).
+    print(f"demo sign-in at {settings.public_base_url.rstrip('/')}/login:")  # noqa: T201
+    for (email, _name, role), password in zip(DEMO_USERS, logins, strict=True):
+        print(f"  {role:8} {email}  password: {password}")  # noqa: T201
+    print(f"demo staff token:   {staff}")  # noqa: T201
     print(f"demo finance token: {finance}")  # noqa: T201
+
+
+DEMO_USERS = [
+    ("desk@demo.example", "Dana Desk", "staff"),
+    ("finance@demo.example", "Felix Ledger", "finance"),
+    ("admin@demo.example", "Ada Admin", "admin"),
+]
+
+
+def _login(session: Session, settings: Settings, email: str, name: str, role: str) -> str:
+    """A fresh password for a demo account (created on the first start)."""
+    password = "demo-" + secrets.token_urlsafe(12)
+    now = utc_now()
+    existing = user_by_email(session, email)
+    if existing is None:
+        accounts.create_user(
+            session, email=email, name=name, role=role, password=password, actor="demo",
+            now=now, settings=settings,
+        )  # fmt: skip
+        return password
+    if existing.disabled_at is not None:
+        accounts.set_disabled(session, email=email, disabled=False, actor="demo", now=now)
+    accounts.replace_password(session, email=email, password=password, actor="demo", now=now)
+    return password
