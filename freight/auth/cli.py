@@ -40,11 +40,11 @@ def safe_url(url: str) -> str:
 
 @contextmanager
 def _database() -> Iterator[tuple[Session, Settings]]:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter per command
     from freight.db import engine_for, session_factory, session_scope
     from freight.migrate import upgrade
 
     settings = get_settings()
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter per command
     upgrade(settings)
     print(f"database: {safe_url(settings.db_url)}")
     with session_scope(session_factory(engine_for(settings.db_url))) as session:
