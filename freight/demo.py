@@ -47,7 +47,7 @@ def _rr(serial: str, country: str, **extra: object) -> RepairRequestIn:
     )  # fmt: skip
 
 
-def load_demo(settings: Settings) -> None:
+def load_demo(settings: Settings, *, login_url: str | None = None) -> None:
     """Idempotent: loads once per database, then only prints fresh tokens."""
     factory = session_factory(engine_for(settings.db_url))
     now = utc_now()
@@ -91,9 +91,10 @@ def load_demo(settings: Settings) -> None:
         staff = create_token(session, role="staff", name="demo-staff", actor="demo", now=now)
         finance = create_token(session, role="finance", name="demo-finance", actor="demo", now=now)
     # Shown to the person running the demo (passwords are fresh each start; only hashes are kept).
-    print(f"demo sign-in at {settings.public_base_url.rstrip('/')}/login:")  # noqa: T201
+    login_url = login_url or f"{settings.public_base_url.rstrip('/')}/login"
+    print(f"demo sign-in at {login_url}:")  # noqa: T201
     for (email, _name, role), password in zip(DEMO_USERS, logins, strict=True):
-        print(f"  {role:8} {email}  password: {password}")  # noqa: T201
+        print(f"  {role:8} {email:21}  password: {password}")  # noqa: T201
     print(f"demo staff token:   {staff}")  # noqa: T201
     print(f"demo finance token: {finance}")  # noqa: T201
 

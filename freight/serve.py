@@ -88,7 +88,8 @@ def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
     if demo:
         from freight.demo import load_demo
 
-        load_demo(settings)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
+        load_demo(settings, login_url=f"http://{shown}:{port}/login")
     background = None
     if settings.serve_background if settings.serve_background is not None else settings.embedded:
         background = Background(background_commands())

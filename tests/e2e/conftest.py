@@ -33,12 +33,19 @@ class Server:
     data_dir: Path
     env: dict[str, str]
 
-    def freight(self, *args: str) -> str:
+    def freight(self, *args: str, stdin: str | None = None) -> str:
         out = subprocess.run(
             [sys.executable, "-m", "freight.cli", *args],
-            env=self.env, capture_output=True, text=True, timeout=120, check=True,
+            env=self.env, input=stdin, capture_output=True, text=True, timeout=120, check=True,
         )  # fmt: skip
         return out.stdout
+
+    def user(self, email: str, name: str, role: str, password: str) -> None:
+        """An account made the way an admin makes one (`freight users create`)."""
+        self.freight(
+            "users", "create", "--email", email, "--name", name, "--role", role,
+            "--password-stdin", stdin=password + "\n",
+        )  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -64,29 +64,91 @@ def test_wrong_email_shows_a_clear_error_and_no_access(server: Server, page: Any
     assert page.url.endswith("/track")
 
 
-def test_staff_console_lists_and_opens_an_rr(server: Server, page: Any) -> None:
-    token = _staff_token(server)
-    rr = _open_rr(server, token, "E2E-STAFF-1")
+PASSWORD = "correct horse battery"
+
+
+def _sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login button[type=submit]")
+
+
+def test_staff_signs_in_uses_the_console_and_signs_out(server: Server, page: Any) -> None:
+    server.user("dana@example.com", "Dana Desk", "staff", PASSWORD)
+    rr = _open_rr(server, _staff_token(server), "E2E-STAFF-1")
+    # Not signed in: the console sends the browser to the sign-in page.
     page.goto(server.url + "/staff")
-    page.fill("#token", token)
-    page.click("#save-token")
+    page.wait_for_url("**/login?next=/staff")
+    assert page.text_content("h1") == "Sign in"
+    assert page.locator("#token").count() == 0  # no token box anywhere
+    _sign_in(page, "dana@example.com", "wrong password!")
+    page.wait_for_selector("#login-error:not([hidden])")
+    assert page.text_content("#login-error") == "The email or password is wrong."
+    _sign_in(page, "DANA@example.com")
+    page.wait_for_url("**/staff")
+    assert page.text_content("#who-name") == "Dana Desk"
+    assert page.text_content("#who-role") == "staff"
+    # The console works on the session: list, open, log a receipt (a change: CSRF header sent).
     page.wait_for_selector(f"a[data-rr='{rr['rr_number']}']")
     page.click(f"a[data-rr='{rr['rr_number']}']")
     page.wait_for_selector("#detail:not([hidden])")
     assert rr["rr_number"] in (page.text_content("#d-title") or "")
-    # Receiving desk from the browser: accept the unit.
     page.fill("#r-serial", "E2E-STAFF-1")
     page.click("#receipt button[type=submit]")
     page.wait_for_function("document.querySelector('#d-title').textContent.includes('received')")
+    assert "by Dana Desk" in (page.text_content("#d-history") or "")
+    assert page.evaluate("Object.keys(localStorage).length") == 0
     page.screenshot(path=str(server.data_dir / "staff.png"))
+    page.click("#sign-out")
+    page.wait_for_url("**/login")
+    assert page.locator("#who-name").count() == 0
+    page.goto(server.url + "/staff")
+    page.wait_for_url("**/login?next=/staff")
 
 
-def test_finance_page_needs_a_finance_token(server: Server, page: Any) -> None:
-    page.goto(server.url + "/finance")
-    page.fill("#token", _staff_token(server, "staff"))
-    page.click("#range button[type=submit]")
-    page.wait_for_selector("#fin-error:not([hidden])")
-    assert "finance" in (page.text_content("#fin-error") or "")
-    page.fill("#token", _staff_token(server, "finance"))
-    page.click("#range button[type=submit]")
+def test_finance_signs_in_and_sees_the_ledger(server: Server, page: Any) -> None:
+    server.user("felix@example.com", "Felix Ledger", "finance", PASSWORD)
+    page.goto(server.url + "/login")
+    _sign_in(page, "felix@example.com")
+    page.wait_for_url("**/finance")  # a finance account lands on its own page
+    assert page.text_content("#who-name") == "Felix Ledger"
+    assert page.text_content("#who-role") == "finance"
     page.wait_for_selector("#chart svg")
+    assert page.locator("#fin-error").is_hidden()
+    # The repair desk is not for finance: the page says so instead of failing calls.
+    page.goto(server.url + "/staff")
+    assert "This page is for the staff role" in (page.text_content("#wrong-role") or "")
+    assert "Felix Ledger (finance)" in (page.text_content("#wrong-role") or "")
+    page.click("#sign-out")
+    page.wait_for_url("**/login")
+    page.goto(server.url + "/finance")
+    page.wait_for_url("**/login?next=/finance")
+
+
+def test_a_session_that_ends_sends_the_page_to_login(server: Server, page: Any) -> None:
+    server.user("erin@example.com", "Erin Early", "staff", PASSWORD)
+    page.goto(server.url + "/login?next=/staff")
+    _sign_in(page, "erin@example.com")
+    page.wait_for_url("**/staff")
+    server.freight("users", "disable", "--email", "erin@example.com")
+    page.click("#filter button[type=submit]")  # the next API call gets 401
+    page.wait_for_url("**/login?next=%2Fstaff")
+    assert page.text_content("h1") == "Sign in"
+
+
+def test_set_password_link_from_the_command_line(server: Server, page: Any) -> None:
+    out = server.freight(
+        "users", "create", "--email", "nia@example.com", "--name", "Nia New", "--role", "staff"
+    )
+    token = out.strip().splitlines()[-1].split("#token=")[1]
+    page.goto(f"{server.url}/set-password#token={token}")
+    page.fill("#password", "short")
+    page.fill("#password2", "short")
+    page.click("#set-password button[type=submit]")
+    page.wait_for_selector("#set-error:not([hidden])")
+    assert "at least 12 characters" in (page.text_content("#set-error") or "")
+    page.fill("#password", PASSWORD)
+    page.fill("#password2", PASSWORD)
+    page.click("#set-password button[type=submit]")
+    page.wait_for_url("**/staff")
+    assert page.text_content("#who-name") == "Nia New"
