@@ -71,9 +71,27 @@ async def _validation_error(_: Request, exc: Exception) -> Response:
     )  # fmt: skip
 
 
-async def _http_error(_: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+    response = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request, response.headers.get("Allow", ""))
+    return response
+
+
+def _allowed_methods(request: Request, fallback: str) -> str:
+    """Every method the API documents at this path (RFC 9110 Allow): Starlette names only the
+    first route's methods, and FastAPI makes one route per method."""
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^}]+\}", template))
+        if re.fullmatch(pattern, request.url.path):
+            methods = {m.upper() for m in operations if m.upper() in _METHODS}
+            return ", ".join(sorted(methods))
+    return fallback
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 async def _unexpected(_: Request, exc: Exception) -> Response:

@@ -112,3 +112,40 @@ class FreightTermsOut(BaseModel):
     rule: str
     reason: str
     region: str
+
+
+# Problem+json in OpenAPI (RFC 9457): written out, so the schema sits under its own media type.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def problem_responses(statuses: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for problem+json answers: status → meaning (429 gets Retry-After)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status, description in statuses.items():
+        entry: dict[str, Any] = {
+            "description": description,
+            "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        }
+        if status == 429:
+            entry["headers"] = {
+                "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+            }
+        out[status] = entry
+    return out

@@ -123,8 +123,10 @@ def set_password(
     user = repo.user_by_link(session, hash_token(token))
     expires = user.password_link_expires_at if user is not None else None
     if user is None or user.disabled_at is not None or expires is None or expires <= now:
-        raise invalid(
-            "token", "this set-password link is not valid or has expired; ask for a new one"
+        raise NotFoundError(
+            "This set-password link is not valid, was used already or has expired; ask an admin "
+            "for a new one (freight users reset-password).",
+            errors=[{"field": "token", "message": "not a live set-password link"}],
         )
     _check_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -14,17 +12,22 @@ from freight.auth.service import Principal, SignedIn, end_session, session_princ
 from freight.deps import CsrfError, NowDep, PrincipalDep, SessionDep, SettingsDep
 from freight.errors import AppError, ForbiddenError
 from freight.metrics import current_context
+from freight.schemas import problem_responses
 from freight.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["sign-in"])
-PROBLEM: dict[str, Any] = {"application/problem+json": {}}
-_SIGN_IN_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Wrong email or password (one answer for both)", "content": PROBLEM},
-    422: {"description": "A field is missing, too long or has control characters",
-          "content": PROBLEM},
-    429: {"description": "5 failed sign-ins in 15 minutes: locked for 15 minutes (Retry-After)",
-          "content": PROBLEM},
-}  # fmt: skip
+_BODY = {
+    400: "The body is not valid JSON",
+    413: "The body is too large",
+    422: "A field is missing, too long or has control characters (errors name it)",
+}
+_SIGN_IN_RESPONSES = problem_responses(
+    {
+        **_BODY,
+        401: "Wrong email or password (one answer for both)",
+        429: "5 failed sign-ins in 15 minutes: the email is locked for 15 minutes",
+    }
+)
 
 
 @router.post("/session", response_model=SessionOut, responses=_SIGN_IN_RESPONSES)
@@ -40,7 +43,13 @@ def sign_in(body: SignInIn, session: SessionDep, settings: SettingsDep, now: Now
 @router.post(
     "/set-password",
     response_model=SessionOut,
-    responses={422: {"description": "Password refused or link not valid", "content": PROBLEM}},
+    responses=problem_responses(
+        {
+            **_BODY,
+            404: "The link is not valid, was used already or has expired",
+            422: "The password is refused (errors name the field)",
+        }
+    ),
 )
 def set_password(
     body: SetPasswordIn, session: SessionDep, settings: SettingsDep, now: NowDep
@@ -55,10 +64,12 @@ def set_password(
 @router.get(
     "/session",
     response_model=SessionOut,
-    responses={
-        401: {"description": "Not signed in, or the session has ended", "content": PROBLEM},
-        403: {"description": "A customer tracking token has no session", "content": PROBLEM},
-    },
+    responses=problem_responses(
+        {
+            401: "Not signed in, or the session has ended",
+            403: "A customer tracking token has no staff session",
+        }
+    ),
 )
 def who_am_i(who: PrincipalDep, settings: SettingsDep) -> SessionOut:
     """Who is signed in (or which API token is calling)."""
@@ -70,9 +81,8 @@ def who_am_i(who: PrincipalDep, settings: SettingsDep) -> SessionOut:
 @router.delete(
     "/session",
     status_code=204,
-    responses={403: {"description": "Signed in, but X-CSRF-Token is missing or wrong",
-                     "content": PROBLEM}},
-)  # fmt: skip
+    responses=problem_responses({403: "Signed in, but X-CSRF-Token is missing or wrong"}),
+)
 def sign_out(request: Request, session: SessionDep, settings: SettingsDep, now: NowDep) -> Response:
     """Sign out: the session ends on the server and both cookies are cleared. Idempotent."""
     session_id = request.cookies.get(SESSION_COOKIE)

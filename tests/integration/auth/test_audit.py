@@ -125,8 +125,8 @@ def test_audit_is_for_admins_and_checks_its_input(
     for params, field in [
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"from": "yesterday"}, "from"),
-        ({"to": "3000-01-01"}, "to"),
-        ({"from": "2026-11-02", "to": "2026-11-01"}, "to"),
+        ({"to": "2026-02-30"}, "to"),
+        ({"to": ""}, "to"),
         ({"limit": "0"}, "limit"),
         ({"actor": "a\x00b"}, "actor"),
     ]:
