@@ -290,3 +290,21 @@ def test_who_am_i_for_a_bearer_token(client: TestClient, staff: dict[str, str]) 
     assert me.status_code == 200
     assert me.json()["kind"] == "token"
     assert me.json()["csrf_token"] is None
+
+
+def test_parallel_guesses_cannot_overrun_the_lockout(
+    app: Any, make_user: Callable[..., str]
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_user("dana@example.com")
+    clients = [TestClient(app) for _ in range(10)]
+
+    def guess(client: TestClient) -> int:
+        body = {"email": "dana@example.com", "password": "a guess"}
+        return client.post("/api/v1/session", json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = sorted(pool.map(guess, clients))
+    # Exactly five guesses were checked; every other one met the lock.
+    assert statuses == [401] * 5 + [429] * 5
