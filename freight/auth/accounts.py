@@ -105,14 +105,7 @@ def replace_password(
 ) -> User:
     """Give an account a new password directly (operator or demo); its sessions end."""
     user = _existing(session, email)
-    _check_password(password, email=user.email, name=user.name)
-    user.password_hash = hash_password(password)
-    user.password_link_hash = user.password_link_expires_at = None
-    repo.end_sessions(session, user_id=user.id, at=now, reason="password_changed")
-    audit.record(
-        session, actor=actor, action="user.set_password", outcome="succeeded", target=user.email,
-        at=now,
-    )  # fmt: skip
+    _store_password(session, user, password, actor=actor, now=now)
     return user
 
 
@@ -128,15 +121,22 @@ def set_password(
             "for a new one (freight users reset-password).",
             errors=[{"field": "token", "message": "not a live set-password link"}],
         )
+    _store_password(session, user, password, actor=user.email, now=now)
+    return start_session(session, user=user, now=now, settings=settings)
+
+
+def _store_password(
+    session: Session, user: User, password: str, *, actor: str, now: datetime
+) -> None:
+    """A new password (A-PASSWORD checked): any link is spent and older sessions end."""
     _check_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     user.password_link_hash = user.password_link_expires_at = None
     repo.end_sessions(session, user_id=user.id, at=now, reason="password_changed")
     audit.record(
-        session, actor=user.email, role=user.role, action="user.set_password",
-        outcome="succeeded", target=user.email, at=now,
+        session, actor=actor, action="user.set_password", outcome="succeeded", target=user.email,
+        at=now,
     )  # fmt: skip
-    return start_session(session, user=user, now=now, settings=settings)
 
 
 class SignInError(AppError):
