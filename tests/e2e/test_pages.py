@@ -115,6 +115,16 @@ def test_finance_signs_in_and_sees_the_ledger(server: Server, page: Any) -> None
     assert page.text_content("#who-role") == "finance"
     page.wait_for_selector("#chart svg")
     assert page.locator("#fin-error").is_hidden()
+    # An upload is a change: it goes with the session's CSRF token and is imported.
+    csv = server.data_dir / "invoice.csv"
+    csv.write_text(
+        "tracking_number,carrier,invoice_number,invoice_date,amount,currency,reason\n"
+        "1Z-NOT-OURS,ups,INV-E2E-1,2026-11-02,3.50,USD,address correction\n"
+    )
+    page.set_input_files("#invoice-file", str(csv))
+    page.click("#invoice button[type=submit]")
+    page.wait_for_function("document.querySelector('#invoice-result').textContent.length > 0")
+    assert '"unmatched":1' in (page.text_content("#invoice-result") or "")
     # The repair desk is not for finance: the page says so instead of failing calls.
     page.goto(server.url + "/staff")
     assert "This page is for the staff role" in (page.text_content("#wrong-role") or "")
