@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from freight.settings import get_settings
+from freight.settings import get_settings, settings_or_exit
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -119,10 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from freight.metrics import configure_logging
+    from freight.logs import configure_logging, log_startup_warnings
 
-    configure_logging(get_settings().log_level)
     args = build_parser().parse_args(argv)
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    log_startup_warnings(settings)
     handler: Handler = args.handler
     return handler(args)
 
