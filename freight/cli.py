@@ -18,10 +18,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from freight.migrate import upgrade
+    from freight.migrate import DatabaseUnavailableError, upgrade
 
     settings = get_settings()
-    upgrade(settings)
+    try:
+        upgrade(settings)
+    except DatabaseUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"database at head: {_safe_url(settings.db_url)}")
     return 0
 

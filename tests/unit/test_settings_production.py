@@ -68,7 +68,8 @@ def test_allow_sandbox_starts_and_says_what_is_a_sandbox() -> None:
 
 
 def test_test_keys_start_with_a_warning() -> None:
-    settings = Settings(**{**REAL, "shippo_api_key": "shippo_test_abc", "stripe_api_key": "sk_test_x"})
+    test_keys = {"shippo_api_key": "shippo_test_abc", "stripe_api_key": "sk_test_x"}
+    settings = Settings(**{**REAL, **test_keys})
     warnings = "\n".join(settings.startup_warnings())
     assert "Shippo test key" in warnings
     assert "Stripe test key" in warnings
