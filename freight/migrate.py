@@ -66,7 +66,7 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 @contextmanager
 def _pg_lock(url: str, timeout: float) -> Iterator[None]:
-    engine = create_engine(_driver_url(url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    engine = create_engine(driver_url(url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with connect_with_retry(engine.connect, timeout) as conn:
             started = time.monotonic()
@@ -82,7 +82,7 @@ def _pg_lock(url: str, timeout: float) -> Iterator[None]:
         engine.dispose()
 
 
-def _driver_url(url: str) -> str:
+def driver_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url

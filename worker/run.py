@@ -29,13 +29,26 @@ def run_worker(*, concurrency: int = 2) -> int:
 
 
 def run_beat() -> int:
-    """Run the beat scheduler in the foreground (one per deployment)."""
+    """Run the beat scheduler in the foreground; beats beyond the first wait as standbys."""
+    from worker import beat
     from worker.celery_app import app, settings
 
-    app.start(
-        ["beat", "--loglevel", settings.log_level, "--schedule", app.conf.beat_schedule_filename]
-    )
-    return 0
+    beat_dir = settings.beat_path
+    lock = beat.leader_lock(settings)
+    beat.wait_for_leadership(lock, beat_dir)
+    watchdog = beat.Watchdog(lock)
+    watchdog.start()
+    scheduler = beat.HeartbeatScheduler
+    scheduler.beat_dir = beat_dir
+    try:
+        app.start([
+            "beat", "--loglevel", settings.log_level,
+            "--scheduler", f"{scheduler.__module__}:{scheduler.__name__}",
+            "--schedule", str((beat_dir / "celerybeat-schedule").resolve()),
+        ])  # fmt: skip
+    finally:
+        lock.release()
+    return beat.LOST_EXIT_CODE if watchdog.lost.is_set() else 0
 
 
 def parse_as_of(value: str | None, settings: Settings) -> datetime | None:
