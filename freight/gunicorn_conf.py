@@ -32,6 +32,7 @@ timeout = 60
 keepalive = 5
 forwarded_allow_ips = ",".join(_settings.trusted_proxies)
 accesslog = None
+control_socket_disable = True  # gunicorn's runtime control socket lives in $HOME; not needed
 logconfig_dict = gunicorn_logconfig(_settings.log_level)
 
 

@@ -27,6 +27,8 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from freight.logs import _LOG_CONTEXT, ACCESS_LOGGER
@@ -217,9 +219,6 @@ class StateGauges:
 def metrics_route(app: Any, settings: Any) -> None:
     """GET /metrics: every process's counters plus the cached state gauges; a bearer token when
     FREIGHT_METRICS_TOKEN is set (SPEC §10)."""
-    from fastapi import Request, Response
-    from fastapi.responses import JSONResponse
-
     gauges = StateGauges(app.state, settings.metrics_cache_seconds)
     expected = f"Bearer {settings.metrics_token}".encode() if settings.metrics_token else None
 

@@ -24,8 +24,27 @@ def run_worker(*, concurrency: int = 2) -> int:
     """Run a Celery worker in the foreground until stopped."""
     from worker.celery_app import app, settings
 
+    export_worker_metrics(settings)
     app.worker_main(worker_argv(settings, concurrency))
     return 0
+
+
+def export_worker_metrics(settings: Settings) -> None:
+    """Task counters of every pool process, on FREIGHT_WORKER_METRICS_PORT and/or in the host's
+    shared Prometheus directory (which `freight serve`'s API then reports too).
+
+    Set up before the pool forks, so each child counts in its own file of that directory.
+    """
+    import tempfile
+
+    from freight.metrics import enable_multiprocess, serve_worker_metrics
+
+    directory = settings.prometheus_multiproc_dir
+    if settings.worker_metrics_port is None and not directory:
+        return
+    enable_multiprocess(directory or tempfile.mkdtemp(prefix="freight-worker-metrics-"))
+    if settings.worker_metrics_port is not None:
+        serve_worker_metrics(settings.worker_metrics_port)
 
 
 def run_beat() -> int:
