@@ -50,7 +50,9 @@ CodeList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FREIGHT_", extra="ignore")
+    # An empty variable (as docker/.env.example ships them) counts as unset: the default applies,
+    # and production's check-list says what is missing.
+    model_config = SettingsConfigDict(env_prefix="FREIGHT_", extra="ignore", env_ignore_empty=True)
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".freight")

@@ -59,6 +59,16 @@ def test_an_empty_value_as_in_env_example_is_refused_like_a_missing_one() -> Non
     assert "FREIGHT_SHIPPO_API_KEY must be set" in _refusal(shippo_api_key="")
 
 
+def test_empty_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MAIL_FROM", "METRICS_TOKEN", "TRUSTED_PROXIES", "SHIPPO_API_KEY"):
+        monkeypatch.setenv(f"FREIGHT_{name}", "")
+    settings = Settings()
+    assert settings.mail_from == "RR Freight <repairs@example.com>"
+    assert settings.metrics_token is None
+    assert settings.shippo_api_key is None
+    assert settings.trusted_proxies == []
+
+
 def test_allow_sandbox_starts_and_says_what_is_a_sandbox() -> None:
     keep = ("env", "database_url", "secret_key", "webhook_token", "metrics_token")
     settings = Settings(**{k: REAL[k] for k in keep}, allow_sandbox=True)
