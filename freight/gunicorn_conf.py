@@ -50,6 +50,7 @@ def _metrics_dir() -> str:
 def on_starting(server: Any) -> None:
     """Before the workers fork: the shared metrics directory, passed to them in the environment."""
     directory = _metrics_dir()
+    _DIR[:] = [directory]
     os.environ["FREIGHT_PROMETHEUS_MULTIPROC_DIR"] = directory
     get_settings.cache_clear()  # the workers build their Settings again, with that directory
     server.log.info("metrics.multiprocess dir=%s", directory)
@@ -58,12 +59,14 @@ def on_starting(server: Any) -> None:
 
 
 _TEMP: list[str] = []  # directories made here, removed when gunicorn exits
+_DIR: list[str] = []  # this run's metrics directory
 
 
 def child_exit(_server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+    if _DIR:
+        multiprocess.mark_process_dead(worker.pid, path=_DIR[0])  # type: ignore[no-untyped-call]
 
 
 def on_exit(_server: Any) -> None:
