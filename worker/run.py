@@ -13,6 +13,7 @@ def worker_argv(settings: Settings, concurrency: int) -> list[str]:
     """Celery worker arguments: our queue, one message at a time, no broadcast chatter."""
     pool = settings.worker_pool or ("prefork" if settings.redis_url else "threads")
     return [
+        "--quiet",  # no banner on stdout: every line there is JSON (worker_ready is logged)
         "worker", "--queues", settings.task_queue, "--concurrency", str(max(1, concurrency)),
         "--pool", pool, "--loglevel", settings.log_level,
         "--hostname", f"freight-{settings.task_queue}@%h",
@@ -42,7 +43,13 @@ def export_worker_metrics(settings: Settings) -> None:
     directory = settings.prometheus_multiproc_dir
     if settings.worker_metrics_port is None and not directory:
         return
-    enable_multiprocess(directory or tempfile.mkdtemp(prefix="freight-worker-metrics-"))
+    if not directory:
+        import atexit
+        import shutil
+
+        directory = tempfile.mkdtemp(prefix="freight-worker-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    enable_multiprocess(directory)
     if settings.worker_metrics_port is not None:
         serve_worker_metrics(settings.worker_metrics_port)
 
@@ -61,7 +68,7 @@ def run_beat() -> int:
     scheduler.beat_dir = beat_dir
     try:
         app.start([
-            "beat", "--loglevel", settings.log_level,
+            "--quiet", "beat", "--loglevel", settings.log_level,
             "--scheduler", f"{scheduler.__module__}:{scheduler.__name__}",
             "--schedule", str((beat_dir / "celerybeat-schedule").resolve()),
         ])  # fmt: skip
