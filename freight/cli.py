@@ -123,11 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from freight.logs import configure_logging, log_startup_warnings
+    from freight.logs import configure_for, log_startup_warnings
 
     args = build_parser().parse_args(argv)
     settings = settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_for(settings)  # JSON lines, this deployment's secrets masked
     log_startup_warnings(settings)
     handler: Handler = args.handler
     return handler(args)
