@@ -5,14 +5,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 
 from tests.integration.ops.conftest import FREIGHT
-from tests.integration.worker.conftest import Proc, free_port
+from tests.integration.worker.conftest import Proc, free_port, wait_for
 
 
 def _head() -> str:
@@ -108,7 +107,8 @@ def test_migrate_waits_for_a_database_that_is_still_starting(
     port = free_port()
     url = fresh_pg.replace("127.0.0.1:5432", f"127.0.0.1:{port}")
     proc = spawn("migrate", [*FREIGHT, "migrate"], {**base_env, "FREIGHT_DATABASE_URL": url})
-    time.sleep(3)  # nothing listens yet: connections are refused, as during PostgreSQL's init
+    # nothing listens yet: connections are refused, as during PostgreSQL's init
+    wait_for(lambda: "db.connect.retry" in proc.log(), 60, "a refused attempt", diagnose=proc.log)
     assert proc.popen is not None
     assert proc.popen.poll() is None, proc.log()
     listener = socket.create_server(("127.0.0.1", port))
@@ -121,7 +121,6 @@ def test_migrate_waits_for_a_database_that_is_still_starting(
         stop.set()
         relay.join(timeout=5)
         listener.close()
-    assert "db.connect.retry" in proc.log()
     assert "database at head" in proc.log()
     assert _version(fresh_pg) == [_head()]
 
