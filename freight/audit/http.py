@@ -18,7 +18,7 @@ from freight.auth.rules import SAFE_METHODS
 from freight.auth.service import Principal
 from freight.db import session_scope
 from freight.errors import AppError
-from freight.metrics import current_context
+from freight.logs import current_context
 
 log = logging.getLogger("freight.audit")
 # POSTs that only compute an answer (no state changes): nothing to audit.

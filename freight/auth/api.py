@@ -11,7 +11,7 @@ from freight.auth.schemas import SessionOut, SetPasswordIn, SignInIn, UserOut
 from freight.auth.service import Principal, SignedIn, end_session, session_principal
 from freight.deps import CsrfError, NowDep, PrincipalDep, SessionDep, SettingsDep
 from freight.errors import AppError, ForbiddenError
-from freight.metrics import current_context
+from freight.logs import current_context
 from freight.schemas import problem_responses
 from freight.settings import Settings
 

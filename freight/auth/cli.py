@@ -52,12 +52,17 @@ def _database() -> Iterator[tuple[Session, Settings]]:
 
 
 def _run(work: Callable[[Session, Settings, datetime], None]) -> int:
+    from freight.migrate import DatabaseUnavailableError
+
     try:
         with _database() as (session, settings):
             work(session, settings, utc_now())
     except AppError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 2
+    except DatabaseUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
