@@ -40,7 +40,6 @@ def safe_url(url: str) -> str:
 
 @contextmanager
 def _database() -> Iterator[tuple[Session, Settings]]:
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # no migration chatter per command
     from freight.db import engine_for, session_factory, session_scope
     from freight.migrate import upgrade
 
@@ -52,6 +51,8 @@ def _database() -> Iterator[tuple[Session, Settings]]:
 
 
 def _run(work: Callable[[Session, Settings, datetime], None]) -> int:
+    # Before alembic is imported (it logs as it loads): no migration chatter on every command.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from freight.migrate import DatabaseUnavailableError
 
     try:
