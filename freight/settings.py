@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     carrier_timeout_seconds: float = 10.0
     carrier_max_attempts: int = 5
     carrier_max_retry_seconds: float = 60.0
+    carrier_purchase_timeout_seconds: float = 75.0  # label purchases and refunds wait longer
+    carrier_rate_limits: bool = True  # wait for Shippo's per-minute limits (shared by processes)
     tracking_quiet_minutes: int = 360
     tracking_poll_batch: int = 200  # trackers refreshed per poll run (tracking.poll)
     sandbox_db: Path | None = None  # default: <data_dir>/sandbox-carrier.db
@@ -125,8 +127,11 @@ class Settings(BaseSettings):
     # Outbound shipments (issue 5): customs contents type is Shippo's enum; the customs value is
     # the RR's declared value, else the proof-of-purchase price, else this default (USD).
     customs_contents_type: str = "RETURN_MERCHANDISE"
-    customs_origin_country: str = "US"
+    customs_origin_country: str = "US"  # country of manufacture when the part is not listed
+    manufacture_countries: dict[str, str] = Field(default_factory=dict)  # part → country made in
     customs_default_value: Decimal = Decimal("100.00")
+    customs_incoterm: Literal["DDU", "DDP"] = "DDU"  # who pays import duties: recipient / sender
+    customs_net_weight_ratio: Decimal = Decimal("0.8")  # net (unit) ÷ gross (parcel) weight
     label_format: str = "PDF_4x6"
 
     # Customer access

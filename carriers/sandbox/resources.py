@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from carriers.sandbox import rating, validation
+from carriers.sandbox import behaviour, rating, validation
 from carriers.sandbox.context import (
     OWNER,
     Context,
@@ -100,7 +100,7 @@ def _insured(body: Json) -> Decimal | None:
         raise HttpError(400, {"extra": {"insurance": ["amount must be a number"]}}) from exc
 
 
-def rate_out(quote: rating.Quote, shipment_id: str, stamp: str) -> Json:
+def rate_out(quote: rating.Quote, shipment_id: str, stamp: str, test: bool = True) -> Json:
     """A Shippo Rate object for one quote."""
     svc = quote.service
     return {
@@ -122,7 +122,7 @@ def rate_out(quote: rating.Quote, shipment_id: str, stamp: str) -> Json:
         "carrier_account": f"sandbox-{svc.carrier}-account",
         "zone": quote.zone,
         "messages": [],
-        "test": True,
+        "test": test,
     }
 
 
@@ -134,6 +134,23 @@ def _mark(rates: list[Json]) -> None:
     best = min(rates, key=lambda r: Decimal(r["amount"]) * (1 + r["estimated_days"]))
     for rate, tag in ((cheapest, "CHEAPEST"), (fastest, "FASTEST"), (best, "BESTVALUE")):
         rate["attributes"].append(tag)
+
+
+def _answered(ctx: Context, quotes: list[rating.Quote]) -> tuple[list[rating.Quote], list[Json]]:
+    """Drop the services of carriers that "did not respond" (behaviour `carrier_timeouts`),
+    with Shippo's carrier_timeout message for each."""
+    down = behaviour.current(ctx).carrier_timeouts
+    kept = [q for q in quotes if q.service.carrier not in down]
+    providers = dict.fromkeys(q.service.provider for q in quotes if q.service.carrier in down)
+    messages = [
+        {
+            "source": p,
+            "code": "carrier_timeout",
+            "text": f"{p} API did not respond. Please try again in a few minutes.",
+        }
+        for p in providers
+    ]
+    return kept, messages
 
 
 def create_shipment(ctx: Context, req: Request) -> Response:
@@ -155,9 +172,12 @@ def create_shipment(ctx: Context, req: Request) -> Response:
                     "text": f"{side}: the address is undeliverable.",
                 }
             )
+    test = behaviour.is_test_token(req)
     if not messages:
         quotes, messages = rating.quote(address_from, address_to, parcels, insured)
-        rates = [rate_out(q, shipment_id, stamp) for q in quotes]
+        quotes, timeouts = _answered(ctx, quotes)
+        messages += timeouts
+        rates = [rate_out(q, shipment_id, stamp, test) for q in quotes]
         _mark(rates)
     if international and customs_id is None and rates:
         messages.append(
@@ -182,8 +202,11 @@ def create_shipment(ctx: Context, req: Request) -> Response:
         "metadata": str(body.get("metadata") or ""),
         "extra": body.get("extra") or {},
         "shipment_date": str(body.get("shipment_date") or stamp),
-        "test": True,
+        "test": test,
         "_customs": customs_id,
+        "_customs_body": body.get("customs_declaration")
+        if isinstance(body.get("customs_declaration"), dict)
+        else None,
         "_rates": [r["object_id"] for r in rates],
     }
     with ctx.store.atomic():

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("freight.ratelimit")
 
 
-class RateLimitWaitTooLong(Exception):
+class RateLimitWaitTooLong(TimeoutError):
     """The next free slot is further away than the caller is willing to wait."""
 
     def __init__(self, key: str, wait_seconds: float) -> None:
