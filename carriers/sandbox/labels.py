@@ -153,7 +153,7 @@ def create_transaction(ctx: Context, req: Request) -> Response:
         "object_created": stamp, "object_updated": stamp, "object_owner": OWNER,
         "created_by": None, "test": behaviour.is_test_token(req), "rate": rate["object_id"],
         "tracking_number": "", "tracking_status": "UNKNOWN", "tracking_url_provider": "",
-        "eta": None, "label_file_type": req.body.get("label_file_type") or "PDF_4x6",
+        "label_file_type": req.body.get("label_file_type") or "PDF_4x6",
         "metadata": str(req.body.get("metadata") or ""), "messages": [],
         "parcel": shipment["parcels"][0]["object_id"],
         "_carrier": rate["carrier_account"].split("-")[1],

@@ -28,6 +28,7 @@ def create_address(ctx: Context, req: Request) -> Response:
     validate = req.body.get("validate") in (True, "true", "True", "1")
     messages = validation.validation_messages(req.body) if validate else None
     address = address_out(req.body, new_id(), ctx.stamp(), messages)
+    address["test"] = behaviour.is_test_token(req)
     ctx.store.put("address", address["object_id"], address)
     return Response(201, public(address))
 
