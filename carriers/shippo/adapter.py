@@ -190,20 +190,18 @@ class ShippoCarrier(SdkCaller):
     # --- refunds ----------------------------------------------------------------------------
 
     def void_label(self, transaction_id: str) -> Refund:
-        """Ask for a refund of an unused label; the answer is usually QUEUED (not done yet)."""
-        tries = 0
+        """Ask for a refund of an unused label; the answer is usually QUEUED (not done yet).
+        A label whose refund was already asked for (an answer lost, here or in a process that
+        died) gives back that refund rather than an error."""
 
         def create() -> Json:
-            nonlocal tries
-            tries += 1
             with self._long_calls():
                 return as_json(self._sdk.refunds.create(transaction=transaction_id, async_=False))
 
         try:
             data = self._retry("void", create)
         except LabelNotRefundable:
-            # An earlier attempt may have asked for it before its answer was lost.
-            earlier = self._refund_for(transaction_id) if tries > 1 else None
+            earlier = self._refund_for(transaction_id)
             if earlier is None:
                 raise
             return earlier
