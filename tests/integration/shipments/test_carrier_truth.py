@@ -196,3 +196,52 @@ def test_an_international_return_without_a_phone_is_refused_up_front(flow: Flow)
     resp = flow.request(rr)
     assert resp.status_code == 422
     assert resp.json()["errors"][0]["field"] == "return_address.phone"
+
+
+def _transaction(flow: Flow, transaction_id: str) -> dict[str, Any]:
+    return dict(
+        flow.carrier.session.get(
+            f"{IN_PROCESS_BASE_URL}/transactions/{transaction_id}",
+            headers={"Authorization": "ShippoToken t"},
+        ).json()
+    )
+
+
+def _webhook(flow: Flow, event: str, data: dict[str, Any]) -> None:
+    body = {"event": event, "test": True, "data": data}
+    resp = flow.client.post(f"/webhooks/shippo?token={flow.settings.webhook_token}", json=body)
+    assert resp.status_code in (200, 202), resp.text
+
+
+def test_transaction_created_is_the_lasting_record_of_a_label_whose_answer_was_lost(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rr = flow.ready_rr()
+    shipment = flow.outbound(rr)
+    _crash_once(monkeypatch, ShippoCarrier, "buy_label")
+    flow.drain()  # sold, then the worker died: nothing recorded here
+    (sold,) = flow.labels_for(shipment["id"])
+    assert flow.shipment(shipment["id"])["state"] == "purchasing"
+    _webhook(flow, "transaction_created", _transaction(flow, sold["object_id"]))
+    flow.drain()
+    view = flow.shipment(shipment["id"])
+    assert (view["state"], view["tracking_number"]) == ("labeled", sold["tracking_number"])
+    _settle(flow)  # the crashed job's retry finds the label recorded: nothing bought again
+    assert len(flow.labels_for(shipment["id"])) == 1
+
+
+def test_transaction_updated_settles_a_pending_void(flow: Flow) -> None:
+    rr = flow.ready_rr()
+    shipment = flow.outbound(rr)
+    flow.drain()
+    _sandbox(flow, "/sandbox/behaviour", {"refund_seconds": 3600})
+    resp = flow.client.post(f"{API}/shipments/{shipment['id']}/void", headers=flow.staff)
+    assert resp.json()["state"] == "void_pending"
+    flow.drain()  # the refund check: still PENDING at the carrier
+    assert flow.shipment(shipment["id"])["state"] == "void_pending"
+    assert flow.rr(rr)["status"] == "shipped"
+    tx = _transaction(flow, flow.labels_for(shipment["id"])[0]["object_id"])
+    _webhook(flow, "transaction_updated", {**tx, "status": "REFUNDED"})
+    flow.drain()
+    assert flow.shipment(shipment["id"])["state"] == "voided"
+    assert flow.rr(rr)["status"] == "ready_to_ship"
