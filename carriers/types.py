@@ -96,6 +96,7 @@ class Rate:
     shipment_id: str
     created_at: datetime | None = None  # Shippo sells a rate for 7 days after this
     test: bool = False
+    carrier_account: str | None = None  # whose `carrier` token names the carrier
 
 
 class RateList(list[Rate]):

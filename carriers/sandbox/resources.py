@@ -247,6 +247,24 @@ def get_rate(ctx: Context, req: Request, rate_id: str) -> Response:
     return Response(200, public(ctx.fetch("rate", rate_id)))
 
 
+def get_carrier_account(ctx: Context, req: Request, account_id: str) -> Response:
+    """GET /carrier_accounts/{id}: the sandbox's Shippo-managed account of each carrier."""
+    del ctx
+    token = account_id.removeprefix("sandbox-").removesuffix("-account")
+    service = next((s for s in rating.SERVICES if s.carrier == token), None)
+    if service is None or not account_id.startswith("sandbox-"):
+        raise HttpError(404, {"detail": "Not found."})
+    return Response(
+        200,
+        {
+            "object_id": account_id, "object_owner": OWNER, "carrier": token,
+            "carrier_name": service.provider, "account_id": "****", "active": True,
+            "is_shippo_account": True, "metadata": "", "service_levels": [],
+            "test": behaviour.is_test_token(req),
+        },
+    )  # fmt: skip
+
+
 def register(router: Router) -> None:
     """Mount these routes."""
     router.add("POST", "/addresses", create_address)
@@ -259,3 +277,4 @@ def register(router: Router) -> None:
     router.add("GET", "/shipments/{shipment_id}/rates", shipment_rates)
     router.add("GET", "/shipments/{shipment_id}/rates/{currency}", shipment_rates)
     router.add("GET", "/rates/{rate_id}", get_rate)
+    router.add("GET", "/carrier_accounts/{account_id}", get_carrier_account)

@@ -73,6 +73,7 @@ class ShippoCarrier(SdkCaller):
             max_backoff_seconds=config.backoff_max_seconds,
         )
         self._now = now or (lambda: datetime.now(UTC))
+        self._tokens: dict[str, str] = {}
 
     # --- addresses and rates ----------------------------------------------------------------
 
@@ -104,7 +105,10 @@ class ShippoCarrier(SdkCaller):
                 )
             raise by_words(text, status_code=None, default="no rates for this shipment")
         shipment_id = str(data.get("object_id") or "")
-        rates = [r if r.shipment_id else replace(r, shipment_id=shipment_id) for r in rates]
+        rates = [
+            replace(r, shipment_id=r.shipment_id or shipment_id, carrier=self._token(r))
+            for r in rates
+        ]
         self._live(any(r.test for r in rates), "rates")
         log.info("carrier.rated", extra={"event": "carrier.rated", "rates": len(rates)})
         return RateList(rates, missing)
@@ -243,6 +247,24 @@ class ShippoCarrier(SdkCaller):
         return tracking_info(data, carrier, tracking_number)
 
     # --- purchase helpers ----------------------------------------------------------------------
+
+    def _token(self, rate: Rate) -> str:
+        """The carrier token ("dhl_ecommerce") from the rate's carrier account, not from its
+        display name ("Deutsche Post DHL"); accounts are looked up once per process."""
+        account = rate.carrier_account
+        if not account:
+            return rate.carrier
+        if account not in self._tokens:
+            try:
+                data = self._call("rate", lambda: self._sdk.carrier_accounts.get(account))
+            except CarrierError as exc:
+                log.warning(
+                    "carrier.account.unknown",
+                    extra={"event": "carrier.account.unknown", "error": str(exc)},
+                )
+                return rate.carrier  # the display name's token, this time only
+            self._tokens[account] = str(data.get("carrier") or rate.carrier).lower()
+        return self._tokens[account]
 
     def _check_age(self, rate: Rate) -> None:
         if (

@@ -257,6 +257,7 @@ def rate_from_json(data: Mapping[str, Any]) -> Rate:
         shipment_id=str(data.get("shipment") or ""),
         created_at=parse_datetime(data.get("object_created")),
         test=data.get("test") is True,
+        carrier_account=_text(data, "carrier_account"),
     )
 
 

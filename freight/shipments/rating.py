@@ -4,6 +4,7 @@ customs. Shared by the request (first rating) and the label job (re-check at pur
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -164,6 +165,7 @@ def rate_json(rate: Rate) -> dict[str, Any]:
         "currency": rate.amount.currency,
         "estimated_days": rate.estimated_days,
         "shipment_id": rate.shipment_id,
+        "created_at": rate.created_at.isoformat() if rate.created_at else None,
     }
 
 
@@ -176,6 +178,7 @@ def rate_from(data: dict[str, Any]) -> Rate:
         amount=Money.of(str(data["amount"]), str(data["currency"])),
         estimated_days=data.get("estimated_days"),
         shipment_id=str(data.get("shipment_id") or ""),
+        created_at=datetime.fromisoformat(data["created_at"]) if data.get("created_at") else None,
     )
 
 

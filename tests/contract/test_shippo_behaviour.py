@@ -272,3 +272,15 @@ def test_validation_says_whether_the_address_is_residential(carrier: ShippoCarri
     home = carrier.validate_address(rate_request().to_address)
     office = carrier.validate_address(replace(rate_request().to_address, company="Acme Corp"))
     assert (home.is_residential, office.is_residential) == (True, False)
+
+
+def test_the_carrier_token_comes_from_the_carrier_account(
+    carrier: ShippoCarrier, sandbox: RecordingApp
+) -> None:
+    rates = carrier.rate(rate_request("shipment:acct"))
+    assert {r.carrier for r in rates} == {"usps", "ups", "fedex"}
+    again = carrier.rate(rate_request("shipment:acct-2"))
+    assert [r.carrier for r in again] == [r.carrier for r in rates]
+    lookups = [r.path for r, _ in sandbox.exchanges if r.path.startswith("/carrier_accounts/")]
+    assert sorted(lookups) == sorted(set(lookups))  # each account looked up once
+    assert len(lookups) == 3
