@@ -133,6 +133,14 @@ def rate_request(rr: RepairRequest, shipment: Shipment, settings: Settings) -> R
             "a phone number is required for an international return (the carriers ask for it)",
         )
     customs = customs_for(rr, parcel, settings, dest.country) if international else None
+    if customs is not None and customs.eel_pfc == "AES_ITN" and not customs.aes_itn:
+        # Above the EEI threshold the export must be filed in AES first; its ITN goes on the
+        # declaration. The service files nothing itself, so it says so instead of the carrier.
+        raise invalid(
+            "declared_value",
+            "exports valued above 2,500 USD need an AES filing (ITN) before a label can be "
+            "bought; file it and ship this one by hand",
+        )
     return RateRequest(
         from_address=origin,
         to_address=dest,

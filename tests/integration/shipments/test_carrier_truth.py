@@ -245,3 +245,11 @@ def test_transaction_updated_settles_a_pending_void(flow: Flow) -> None:
     flow.drain()
     assert flow.shipment(shipment["id"])["state"] == "voided"
     assert flow.rr(rr)["status"] == "ready_to_ship"
+
+
+def test_an_export_above_the_eei_threshold_is_refused_naming_the_filing(flow: Flow) -> None:
+    rr = flow.international_rr(declared_value={"amount": "4000.00", "currency": "USD"})
+    resp = flow.request(rr)
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["field"] == "declared_value"
+    assert "AES" in resp.json()["errors"][0]["message"]
