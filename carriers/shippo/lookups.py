@@ -52,12 +52,14 @@ class LabelLookups(SdkCaller):
         if account not in self._tokens:
             try:
                 data = self._call("rate", lambda: self._sdk.carrier_accounts.get(account))
-            except CarrierError as exc:
+            except CarrierUnavailable as exc:
                 log.warning(
-                    "carrier.account.unknown",
-                    extra={"event": "carrier.account.unknown", "error": str(exc)},
+                    "carrier.account.unavailable",
+                    extra={"event": "carrier.account.unavailable", "error": str(exc)},
                 )
                 return rate.carrier  # the display name's token, this time only
+            except CarrierError:
+                data = {}  # an account we may not read: its display name's token, from now on
             self._tokens[account] = str(data.get("carrier") or rate.carrier).lower()
         return self._tokens[account]
 
