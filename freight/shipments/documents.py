@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carriers.errors import CarrierError
 from carriers.port import CarrierPort
 from carriers.types import Label
+from freight.shipments import repository as repo
 from freight.shipments.models import Shipment, ShipmentDocument
 
 log = logging.getLogger("freight.shipments")
@@ -42,11 +42,7 @@ def keep(session: Session, carrier: CarrierPort, shipment: Shipment, label: Labe
 def store(
     session: Session, shipment: Shipment, kind: str, data: bytes, transaction_id: str
 ) -> None:
-    doc = session.scalar(
-        select(ShipmentDocument).where(
-            ShipmentDocument.shipment_id == shipment.id, ShipmentDocument.kind == kind
-        )
-    )
+    doc = repo.document(session, shipment.id, kind)
     content_type = "application/pdf" if data.startswith(b"%PDF") else "application/octet-stream"
     if doc is None:
         doc = ShipmentDocument(shipment_id=shipment.id, kind=kind)
@@ -55,14 +51,8 @@ def store(
 
 
 def stored(session: Session, shipment: Shipment, kind: str) -> bytes | None:
-    doc = session.scalar(
-        select(ShipmentDocument).where(
-            ShipmentDocument.shipment_id == shipment.id,
-            ShipmentDocument.kind == kind,
-            ShipmentDocument.transaction_id == (shipment.transaction_id or ""),
-        )
-    )
-    return doc.data if doc is not None else None
+    doc = repo.document(session, shipment.id, kind)
+    return doc.data if doc is not None and doc.transaction_id == shipment.transaction_id else None
 
 
 def printable(label: bytes, invoice: bytes | None) -> bytes:

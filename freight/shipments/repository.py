@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from freight.shipments.models import Shipment
+from freight.shipments.models import Shipment, ShipmentDocument
 
 
 def get(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment | None:
@@ -79,4 +79,12 @@ def by_metadata(session: Session, metadata: str | None) -> Shipment | None:
 
 def by_transaction(session: Session, transaction_id: str) -> Shipment | None:
     stmt = select(Shipment).where(Shipment.transaction_id == transaction_id).with_for_update()
+    return session.scalar(stmt)
+
+
+def document(session: Session, shipment_id: str, kind: str) -> ShipmentDocument | None:
+    """The stored carrier document of a kind (label, commercial_invoice) for a shipment."""
+    stmt = select(ShipmentDocument).where(
+        ShipmentDocument.shipment_id == shipment_id, ShipmentDocument.kind == kind
+    )
     return session.scalar(stmt)
