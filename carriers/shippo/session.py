@@ -124,8 +124,8 @@ class TimeoutSession(requests.Session):
 
 
 def reset_at(headers: Any, now: float) -> float:
-    """When a throttled key opens again: X-RateLimit-Reset (epoch seconds, or seconds from now
-    when small), else Retry-After seconds, else the next whole minute."""
+    """When a throttled key opens again: X-RateLimit-Reset (epoch seconds or milliseconds, or
+    seconds from now when small), else Retry-After seconds, else the next whole minute."""
     for name in ("X-RateLimit-Reset", "Retry-After"):
         raw = headers.get(name) if headers is not None else None
         try:
@@ -133,5 +133,7 @@ def reset_at(headers: Any, now: float) -> float:
         except ValueError:
             value = None
         if value is not None and value >= 0:
+            if value > 100_000_000_000:  # epoch milliseconds
+                return value / 1000
             return value if value > 1_000_000_000 else now + value
     return now + limits.PERIOD_SECONDS - now % limits.PERIOD_SECONDS

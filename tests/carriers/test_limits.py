@@ -42,6 +42,7 @@ def test_the_budget_key_never_contains_the_api_key() -> None:
     ("headers", "expected"),
     [
         ({"X-RateLimit-Reset": "1800000030"}, 1_800_000_030.0),  # epoch seconds
+        ({"X-RateLimit-Reset": "1800000030500"}, 1_800_000_030.5),  # epoch milliseconds
         ({"X-RateLimit-Reset": "12"}, 1_800_000_012.0),  # seconds from now
         ({"Retry-After": "7"}, 1_800_000_007.0),
         ({}, 1_800_000_060.0 - 1_800_000_000 % 60),  # the next whole minute
