@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -29,6 +29,9 @@ class CarrierConfig:
     # Shippo's per-minute limits (live or test key); the gate waits at most this long for a slot.
     rate_limit_mode: str | None = None  # "live" | "test"; None: from the key's prefix
     rate_limit_max_wait_seconds: float = 90.0
+    # Per endpoint class ("transactions:write" → 500) where the account's limits differ from
+    # Shippo's published table (raised limits, or a budget the operator sets for labels).
+    rate_limit_overrides: dict[str, int] = field(default_factory=dict)
     # Production: test-mode answers (labels bought with a test key) are refused.
     live_only: bool = False
     # Sandbox only: enforce Shippo's per-minute limits (429 + X-RateLimit-Reset).

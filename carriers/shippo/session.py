@@ -37,6 +37,7 @@ class TimeoutSession(requests.Session):
         mode: limits.Mode | None = None,
         max_wait_seconds: float = 90.0,
         clock: Callable[[], float] = time.time,
+        overrides: dict[str, int] | None = None,
     ) -> None:
         super().__init__()
         self.timeout_seconds = timeout_seconds
@@ -46,6 +47,7 @@ class TimeoutSession(requests.Session):
         self._mode = mode or limits.mode_of(api_key)
         self._max_wait = max_wait_seconds
         self._clock = clock
+        self._overrides = dict(overrides or {})
         self._last = threading.local()
         self._local = threading.local()
 
@@ -84,10 +86,10 @@ class TimeoutSession(requests.Session):
         resource, verb = limits.endpoint_class(str(request.method), url[len(self._api_base) :])
         if resource == "sandbox":  # the sandbox's own control and file paths
             return None
-        return (
-            limits.key_for(self._api_key, resource, verb),
-            limits.limit_for(resource, verb, self._mode),
+        limit = self._overrides.get(f"{resource}:{verb}") or limits.limit_for(
+            resource, verb, self._mode
         )
+        return limits.key_for(self._api_key, resource, verb), limit
 
     def _take(self, key: str, limit: int) -> None:
         assert self.gate is not None

@@ -98,6 +98,17 @@ def test_a_429_closes_the_window_for_every_caller_until_the_reset(
     assert statuses.count(429) == 1  # absorbed by waiting, not retried blindly
 
 
+def test_a_budget_set_by_the_operator_replaces_shippos_table(
+    sandbox: RecordingApp, clock: Clock, tmp_path: Path
+) -> None:
+    carrier = _gated(sandbox, clock, tmp_path, rate_limit_overrides={"transactions:list": 4})
+    rate = carrier.rate(rate_request("shipment:rl"))[0]
+    started = clock.now
+    for _ in range(5):
+        carrier.find_label([rate.rate_id])
+    assert (clock.now - started).total_seconds() >= 60  # the fifth waited for the window
+
+
 # --- QUEUED purchases --------------------------------------------------------------------------
 
 
