@@ -26,15 +26,20 @@ from freight.money import Money
 from freight.ratelimit import Limiter
 from freight.ratelimit.store import SqliteWindowStore
 from tests.contract.conftest import BOX, DEPOT, FAST, Clock, RecordingApp, control, rate_request
-from tests.contract.schemas import spec_problems
+from tests.contract.schemas import errors_for, spec_problems
 
 BERLIN = Address("Bea", "Unter den Linden 1", "Berlin", "10117", "DE", phone="+49 30 1234")
 
 
 @pytest.fixture(autouse=True)
-def _answers_follow_the_spec(sandbox: RecordingApp) -> Iterator[None]:
+def _answers_follow_the_spec(
+    sandbox: RecordingApp, webhooks: list[tuple[str, dict[str, Any]]]
+) -> Iterator[None]:
     yield
     assert spec_problems(sandbox.exchanges) == []
+    for _, payload in webhooks:  # webhook bodies carry the same objects as the API
+        schema = "Track" if payload["event"] == "track_updated" else "Transaction"
+        assert errors_for(schema, payload["data"]) == [], payload["event"]
 
 
 def behave(carrier: ShippoCarrier, **settings: Any) -> None:
