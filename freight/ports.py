@@ -22,7 +22,7 @@ def carrier_config(settings: Settings) -> CarrierConfig:
         max_attempts=settings.carrier_max_attempts,
         max_retry_seconds=settings.carrier_max_retry_seconds,
         purchase_timeout_seconds=settings.carrier_purchase_timeout_seconds,
-        live_only=settings.env == "production",
+        live_only=settings.refuse_test_mode,
         sandbox_db_path=str(sandbox_db),
         sandbox_webhook_url=settings.sandbox_webhook_url,
         sandbox_latency_ms=settings.sandbox_latency_ms,

@@ -229,7 +229,10 @@ class Settings(BaseSettings):
             return []
         out = []
         if (self.shippo_api_key or "").startswith("shippo_test_"):
-            out.append("FREIGHT_SHIPPO_API_KEY is a Shippo test key: labels are not real")
+            out.append(
+                "FREIGHT_SHIPPO_API_KEY is a Shippo test key: labels are not real"
+                + ("" if self.allow_sandbox else "; its test-mode labels and events are refused")
+            )
         if (self.stripe_api_key or "").startswith(("sk_test_", "rk_test_")):
             out.append("FREIGHT_STRIPE_API_KEY is a Stripe test key: no card is really charged")
         if self.allow_sandbox:
@@ -258,6 +261,12 @@ class Settings(BaseSettings):
     @property
     def beat_path(self) -> Path:
         return self.beat_dir or self.data_dir
+
+    @property
+    def refuse_test_mode(self) -> bool:
+        """Production refuses carrier test-mode labels and events (issue 15), unless it runs on
+        the sandboxes on purpose (FREIGHT_ALLOW_SANDBOX, a staging deployment)."""
+        return self.env == "production" and not self.allow_sandbox
 
     @property
     def embedded(self) -> bool:

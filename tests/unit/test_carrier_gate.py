@@ -20,3 +20,16 @@ def test_a_live_key_gets_the_shared_limiter_and_the_sandbox_none(tmp_path: Path)
     assert Path(session.gate.store.path) == live.data_dir / "ratelimit.db"
     sandbox = carrier_port(Settings(data_dir=tmp_path / "b")).session  # type: ignore[attr-defined]
     assert sandbox.gate is None
+
+
+def test_production_refuses_test_mode_carrier_answers_unless_on_the_sandboxes_on_purpose(
+    tmp_path: Path,
+) -> None:
+    from freight.ports import carrier_config
+
+    base = Settings(data_dir=tmp_path)
+    production = base.model_copy(update={"env": "production"})
+    staging = base.model_copy(update={"env": "production", "allow_sandbox": True})
+    assert carrier_config(production).live_only is True
+    assert carrier_config(staging).live_only is False
+    assert carrier_config(base).live_only is False

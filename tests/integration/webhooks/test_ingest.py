@@ -200,3 +200,12 @@ def test_production_keeps_test_mode_events_but_never_applies_them(
     assert consumed["track"] == []
     event = session.scalars(select(WebhookEvent)).one()
     assert (event.status, event.error) == ("ignored", "test-mode event refused in production")
+
+
+def test_a_staging_production_on_the_sandboxes_applies_test_mode_events(
+    client: TestClient, settings: Settings, consumed: dict[str, list[Any]]
+) -> None:
+    assert client.post(URL, json=track_body()).status_code == 202
+    staging = settings.model_copy(update={"env": "production", "allow_sandbox": True})
+    drain(_factory(settings), lambda: job_context(staging, utc_now()))
+    assert len(consumed["track"]) == 1
