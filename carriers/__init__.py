@@ -9,10 +9,13 @@ from carriers.errors import (
     CarrierUnavailable,
     InvalidParcel,
     LabelNotRefundable,
+    LabelPending,
+    LiveModeRequired,
     RateNotFound,
     UnexpectedResponse,
     WebhookPayloadError,
 )
+from carriers.limits import CallGate
 from carriers.port import CarrierPort
 from carriers.types import (
     Address,
@@ -22,7 +25,9 @@ from carriers.types import (
     Label,
     Parcel,
     Rate,
+    RateList,
     RateRequest,
+    Refund,
     Substatus,
     TrackingEvent,
     TrackingInfo,
@@ -44,10 +49,14 @@ __all__ = [
     "InvalidParcel",
     "Label",
     "LabelNotRefundable",
+    "LabelPending",
+    "LiveModeRequired",
     "Parcel",
     "Rate",
+    "RateList",
     "RateNotFound",
     "RateRequest",
+    "Refund",
     "Substatus",
     "TrackingEvent",
     "TrackingInfo",
@@ -58,8 +67,8 @@ __all__ = [
 ]
 
 
-def build_carrier(config: CarrierConfig) -> CarrierPort:
+def build_carrier(config: CarrierConfig, gate: CallGate | None = None) -> CarrierPort:
     """The CarrierPort for a config (imports the SDK only when called)."""
     from carriers.factory import build_carrier as build
 
-    return build(config)
+    return build(config, gate)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -19,8 +19,20 @@ class CarrierConfig:
     # Backoff shape; tests shrink these so retries cost milliseconds.
     backoff_initial_seconds: float = 0.5
     backoff_max_seconds: float = 8.0
-    # How far back (pages x page size of SUCCESS labels, newest first) a purchase looks for an
-    # earlier label with the same metadata before buying.
-    label_lookup_pages: int = 3
-    label_lookup_page_size: int = 100
     shippo_api_version: str | None = "2018-02-08"
+    # POST /transactions waits on the carrier with no documented bound: purchases and refunds get
+    # a longer read timeout than other calls.
+    purchase_timeout_seconds: float = 75.0
+    # How long one purchase call polls a QUEUED label (GET /transactions/{id}) before handing
+    # back LabelPending; the job then polls with back-off for minutes, or the webhook finishes it.
+    queued_poll_seconds: float = 10.0
+    # Shippo's per-minute limits (live or test key); the gate waits at most this long for a slot.
+    rate_limit_mode: str | None = None  # "live" | "test"; None: from the key's prefix
+    rate_limit_max_wait_seconds: float = 90.0
+    # Per endpoint class ("transactions:write" → 500) where the account's limits differ from
+    # Shippo's published table (raised limits, or a budget the operator sets for labels).
+    rate_limit_overrides: dict[str, int] = field(default_factory=dict)
+    # Production: test-mode answers (labels bought with a test key) are refused.
+    live_only: bool = False
+    # Sandbox only: enforce Shippo's per-minute limits (429 + X-RateLimit-Reset).
+    sandbox_rate_limits: bool = False

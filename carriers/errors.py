@@ -53,6 +53,24 @@ class AmbiguousPurchase(CarrierError):
     retryable = True
 
 
+class LabelPending(CarrierError):
+    """The carrier accepted the purchase but has not produced the label yet (QUEUED/WAITING).
+
+    Retry later (a job with back-off) or wait for `transaction_updated`: never buy again."""
+
+    retryable = True
+
+    def __init__(self, transaction_id: str, status: str, *, rate_id: str | None = None) -> None:
+        super().__init__(f"label purchase {transaction_id} is still {status}")
+        self.transaction_id = transaction_id
+        self.status = status
+        self.rate_id = rate_id
+
+
+class LiveModeRequired(CarrierRejected):
+    """A test-mode object (label, rate, event) where only live ones may be used."""
+
+
 class WebhookPayloadError(CarrierError):
     """A webhook body that is not a Shippo event we understand."""
 

@@ -2,41 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from carriers.types import Address, Label, Rate, RateRequest, TrackingInfo
+from carriers.types import Address, Label, Rate, RateList, RateRequest, Refund, TrackingInfo
 
 
 class CarrierPort(Protocol):
     """Rate, buy, void and track shipments with a carrier aggregator."""
 
     def validate_address(self, address: Address) -> Address:
-        """Return the carrier's normalized address or raise AddressInvalid."""
+        """Return the carrier's normalized address (is_residential set) or raise AddressInvalid."""
         ...
 
-    def rate(self, request: RateRequest) -> list[Rate]:
-        """Return the carrier's rates for a shipment, cheapest first."""
+    def rate(self, request: RateRequest) -> RateList:
+        """Return the carrier's rates for a shipment, cheapest first, and the carriers that could
+        not answer this time (`temporarily_missing`)."""
         ...
 
     def buy_label(
-        self, rate: Rate, *, metadata: str, label_format: str = "PDF_4x6", may_exist: bool = True
+        self,
+        rate: Rate,
+        *,
+        metadata: str,
+        label_format: str = "PDF_4x6",
+        may_exist: bool = True,
+        earlier_rates: Sequence[str] = (),
     ) -> Label:
-        """Buy a label once per metadata; an existing label for it is returned instead.
-
-        `may_exist=False`: the caller knows no earlier attempt was made under this metadata, so the
-        up-front look-up is skipped; an ambiguous failure is still looked up before any retry."""
+        """Buy a label for `rate`, unless one was bought for it (when `may_exist`) or for one of
+        `earlier_rates` (the shipment's other recorded rate ids): that label is returned instead.
+        Raises LabelPending while the carrier still processes it, RateNotFound for an old rate."""
         ...
 
-    def find_label(self, metadata: str) -> Label | None:
-        """Return the successful label bought with this metadata, if any."""
+    def find_label(self, rate_ids: Sequence[str]) -> Label | None:
+        """The label bought for any of these rate ids, if any (LabelPending while QUEUED)."""
         ...
 
-    def get_label_file(self, label: Label) -> bytes:
-        """Fetch the label file bytes."""
+    def get_label(self, transaction_id: str) -> Label:
+        """The label as it is now, with fresh document URLs (LabelPending while QUEUED)."""
         ...
 
-    def void_label(self, transaction_id: str) -> str:
-        """Refund an unused label; return the refund status."""
+    def get_label_file(self, label: Label, *, document: str = "label") -> bytes:
+        """Download the label file (or the `commercial_invoice`), refreshing an expired URL."""
+        ...
+
+    def void_label(self, transaction_id: str) -> Refund:
+        """Ask the carrier to refund an unused label; the refund may still be QUEUED/PENDING."""
+        ...
+
+    def get_refund(self, refund_id: str) -> Refund:
+        """The refund's status now (QUEUED, PENDING, SUCCESS or ERROR)."""
         ...
 
     def get_tracking(self, carrier: str, tracking_number: str) -> TrackingInfo:

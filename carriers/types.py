@@ -35,6 +35,7 @@ class Address:
     state: str | None = None
     phone: str | None = None
     email: str | None = None
+    is_residential: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,11 @@ class CustomsDeclaration:
     incoterm: str | None = None
     contents_explanation: str | None = None
     certify: bool = True
+    # Export filing: NOEEI_30_36 (US to CA), NOEEI_30_37_a (other, below the EEI threshold) or
+    # AES_ITN with `aes_itn` above it. Chosen by the caller (freight/shipments/rating.py).
+    eel_pfc: str | None = None
+    aes_itn: str | None = None
+    commercial_invoice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,30 @@ class Rate:
     amount: Money
     estimated_days: int | None
     shipment_id: str
+    created_at: datetime | None = None  # Shippo sells a rate for 7 days after this
+    test: bool = False
+    carrier_account: str | None = None  # whose `carrier` token names the carrier
+
+
+class RateList(list[Rate]):
+    """Rates, cheapest first, plus the carriers that could not answer this time (e.g. a
+    `carrier_timeout` message): a service missing for that reason is not a refusal."""
+
+    def __init__(self, rates: list[Rate], temporarily_missing: tuple[str, ...] = ()) -> None:
+        super().__init__(rates)
+        self.temporarily_missing = temporarily_missing
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    refund_id: str
+    transaction_id: str
+    status: str  # QUEUED, PENDING, SUCCESS, ERROR (Shippo's refund statuses)
+    test: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("SUCCESS", "ERROR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +130,8 @@ class Label:
     cost: Money
     metadata: str
     eta: datetime | None = None
+    commercial_invoice_url: str | None = None
+    test: bool = False
 
 
 @dataclass(frozen=True, slots=True)

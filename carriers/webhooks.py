@@ -38,7 +38,21 @@ def _metadata(body: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+OLD_API_VERSION = (
+    "track_updated carried a Transaction object: the Shippo account's API version is 2017-03-29 "
+    "or older. Set the account (and its webhooks) to API version 2018-02-08, which sends Track "
+    "objects; the old shape names no carrier, so it cannot be matched safely."
+)
+
+
+def _is_transaction(data: Mapping[str, Any]) -> bool:
+    """Accounts on API versions up to 2017-03-29 send a Transaction as track_updated's data."""
+    return "carrier" not in data and any(k in data for k in ("rate", "label_url", "object_state"))
+
+
 def _track_event(body: Mapping[str, Any], data: Mapping[str, Any], event: str) -> WebhookEvent:
+    if _is_transaction(data):
+        raise WebhookPayloadError(OLD_API_VERSION)
     try:
         info = tracking_from_json(data)
     except UnexpectedResponse as exc:
@@ -51,7 +65,9 @@ def _track_event(body: Mapping[str, Any], data: Mapping[str, Any], event: str) -
         current.get("object_updated")
     )
     stamp = when.isoformat() if when else str(current.get("object_id") or "")
-    key = f"track:{info.carrier.lower()}:{info.tracking_number}:{stamp}:{info.status}"
+    # The ETA is part of the key: an update that only moves the ETA is news, not a duplicate.
+    eta = info.eta.isoformat() if info.eta else ""
+    key = f"track:{info.carrier.lower()}:{info.tracking_number}:{stamp}:{info.status}:{eta}"
     return WebhookEvent(
         event,
         _test_flag(body, data),

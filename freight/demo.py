@@ -26,6 +26,11 @@ _ADDRESSES = {
     "JP": ("Hedy Lamarr", "1-1 Marunouchi", "Chiyoda-ku", "Tokyo", "100-0005"),
     "PR": ("Rita Moreno", "151 Calle San Francisco", "San Juan", "PR", "00901"),
 }
+# Carriers want the recipient's phone on every international label.
+_PHONES = {
+    "US": "+1 408 555 0101", "CA": "+1 416 555 0102", "DE": "+49 30 5550103",
+    "JP": "+81 3 5550 0104", "PR": "+1 787 555 0105",
+}  # fmt: skip
 
 
 def _rr(serial: str, country: str, **extra: object) -> RepairRequestIn:
@@ -36,7 +41,7 @@ def _rr(serial: str, country: str, **extra: object) -> RepairRequestIn:
             "serial_number": serial,
             "part_number": "MAX-1000",
             "product_description": "MAXCS phone system card",
-            "customer": {"name": name, "email": email},
+            "customer": {"name": name, "email": email, "phone": _PHONES[country]},
             "return_address": {
                 "name": name, "street1": street, "city": city, "state": state,
                 "postal_code": postal, "country": country,

@@ -21,6 +21,8 @@ def carrier_config(settings: Settings) -> CarrierConfig:
         timeout_seconds=settings.carrier_timeout_seconds,
         max_attempts=settings.carrier_max_attempts,
         max_retry_seconds=settings.carrier_max_retry_seconds,
+        purchase_timeout_seconds=settings.carrier_purchase_timeout_seconds,
+        live_only=settings.refuse_test_mode,
         sandbox_db_path=str(sandbox_db),
         sandbox_webhook_url=settings.sandbox_webhook_url,
         sandbox_latency_ms=settings.sandbox_latency_ms,
@@ -31,6 +33,18 @@ def carrier_config(settings: Settings) -> CarrierConfig:
 _carriers: dict[int, Any] = {}
 
 
+def _carrier_gate(settings: Settings) -> Any:
+    """Shippo's per-minute limits, one budget per key and endpoint class for every process.
+    The in-process sandbox enforces none, so it gets no gate (tests move its clock)."""
+    if not settings.carrier_rate_limits or not (
+        settings.shippo_api_key or settings.shippo_base_url
+    ):
+        return None
+    from freight.ratelimit import build_limiter
+
+    return build_limiter(settings)
+
+
 def carrier_port(settings: Settings) -> CarrierPort:
     """The carrier adapter for these settings (one per Settings object)."""
     key = id(settings)
@@ -38,7 +52,7 @@ def carrier_port(settings: Settings) -> CarrierPort:
         from carriers.factory import build_carrier
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        _carriers[key] = build_carrier(carrier_config(settings))
+        _carriers[key] = build_carrier(carrier_config(settings), _carrier_gate(settings))
     port: CarrierPort = _carriers[key]
     return port
 

@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     carrier_timeout_seconds: float = 10.0
     carrier_max_attempts: int = 5
     carrier_max_retry_seconds: float = 60.0
+    carrier_purchase_timeout_seconds: float = 75.0  # label purchases and refunds wait longer
+    carrier_rate_limits: bool = True  # wait for Shippo's per-minute limits (shared by processes)
     tracking_quiet_minutes: int = 360
     tracking_poll_batch: int = 200  # trackers refreshed per poll run (tracking.poll)
     sandbox_db: Path | None = None  # default: <data_dir>/sandbox-carrier.db
@@ -161,8 +163,11 @@ class Settings(BaseSettings):
     # Outbound shipments (issue 5): customs contents type is Shippo's enum; the customs value is
     # the RR's declared value, else the proof-of-purchase price, else this default (USD).
     customs_contents_type: str = "RETURN_MERCHANDISE"
-    customs_origin_country: str = "US"
+    customs_origin_country: str = "US"  # country of manufacture when the part is not listed
+    manufacture_countries: dict[str, str] = Field(default_factory=dict)  # part → country made in
     customs_default_value: Decimal = Decimal("100.00")
+    customs_incoterm: Literal["DDU", "DDP"] = "DDU"  # who pays import duties: recipient / sender
+    customs_net_weight_ratio: Decimal = Decimal("0.8")  # net (unit) ÷ gross (parcel) weight
     label_format: str = "PDF_4x6"
 
     # Staff sign-in (SPEC §9)
@@ -229,7 +234,10 @@ class Settings(BaseSettings):
             return []
         out = []
         if (self.shippo_api_key or "").startswith("shippo_test_"):
-            out.append("FREIGHT_SHIPPO_API_KEY is a Shippo test key: labels are not real")
+            out.append(
+                "FREIGHT_SHIPPO_API_KEY is a Shippo test key: labels are not real"
+                + ("" if self.allow_sandbox else "; its test-mode labels and events are refused")
+            )
         if (self.stripe_api_key or "").startswith(("sk_test_", "rk_test_")):
             out.append("FREIGHT_STRIPE_API_KEY is a Stripe test key: no card is really charged")
         if self.allow_sandbox:
@@ -258,6 +266,12 @@ class Settings(BaseSettings):
     @property
     def beat_path(self) -> Path:
         return self.beat_dir or self.data_dir
+
+    @property
+    def refuse_test_mode(self) -> bool:
+        """Production refuses carrier test-mode labels and events (issue 15), unless it runs on
+        the sandboxes on purpose (FREIGHT_ALLOW_SANDBOX, a staging deployment)."""
+        return self.env == "production" and not self.allow_sandbox
 
     @property
     def embedded(self) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from carriers.sandbox import faults, labels, resources, tracks
+from carriers.sandbox import behaviour, faults, labels, refunds, resources, tracks
 from carriers.sandbox.context import Context, utcnow
 from carriers.sandbox.hooks import Sender, WebhookDispatcher
 from carriers.sandbox.http import HttpError, Request, Response, Router, parse_request, send
@@ -33,6 +33,7 @@ class SandboxApp:
         seed: int | None = None,
         webhook_sender: Sender | None = None,
         background_webhooks: bool = True,
+        rate_limits: bool = False,
     ) -> None:
         hooks = WebhookDispatcher(
             store, default_url=webhook_url, sender=webhook_sender, background=background_webhooks
@@ -43,8 +44,9 @@ class SandboxApp:
         self._default_latency = latency_ms
         self._rng = random.Random(seed)
         self._seed: str | None = None
+        self._rate_limits = rate_limits
         self.router = Router()
-        for module in (resources, labels, tracks):
+        for module in (resources, labels, refunds, tracks, behaviour):
             module.register(self.router)
 
     def __call__(
@@ -64,6 +66,10 @@ class SandboxApp:
         if not request.headers.get("authorization"):
             return Response(401, {"detail": "Authentication credentials were not provided."})
         endpoint = request.path.strip("/").split("/")[0]
+        if behaviour.current(self.ctx, default_rate_limits=self._rate_limits).rate_limits:
+            throttled = behaviour.throttle(self.ctx, request)
+            if throttled is not None:
+                return throttled
         if self._delay(request, self._latency_ms()):
             return self._timeout(request, 0.0)
         fault = faults.pick(self._faults(), endpoint, request.method, self._rng)

@@ -101,6 +101,8 @@ def address_out(body: Json, object_id: str, stamp: str, messages: list[Json] | N
         address["is_residential"] = body["is_residential"]
     if messages is not None:
         address["validation_results"] = {"is_valid": not messages, "messages": messages}
+        # The sandbox's address book: an address with a company name is a business.
+        address["is_residential"] = not str(body.get("company") or "").strip()
     return address
 
 

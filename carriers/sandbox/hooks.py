@@ -62,7 +62,7 @@ class WebhookDispatcher:
 
     def emit(self, event: str, data: Json) -> None:
         """Queue `event` with `data` (a Track or Transaction object) for every target."""
-        payload: Json = {"event": event, "test": True, "data": data}
+        payload: Json = {"event": event, "test": data.get("test", True) is not False, "data": data}
         for url in self.targets(event):
             log.info("sandbox.webhook.sent", extra={"url": url, "webhook_event": event})
             if self._pool is None:

@@ -58,3 +58,42 @@ def render_label(
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def render_invoice(
+    *,
+    transaction_id: str,
+    address_from: Mapping[str, Any],
+    address_to: Mapping[str, Any],
+    customs: Mapping[str, Any],
+) -> bytes:
+    """An 8.5x11 inch commercial invoice listing the declared items."""
+    buffer = io.BytesIO()
+    letter = (8.5 * inch, 11 * inch)
+    pdf = Canvas(buffer, pagesize=letter, invariant=1)
+    pdf.setTitle(f"Commercial invoice {transaction_id}")
+    _, height = letter
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(inch, height - inch, "COMMERCIAL INVOICE")
+    pdf.setFont("Helvetica", 9)
+    y = height - 1.4 * inch
+    for title, address in (("Exporter", address_from), ("Consignee", address_to)):
+        pdf.drawString(inch, y, f"{title}: " + ", ".join(_lines(address)))
+        y -= 14
+    for key in ("contents_type", "incoterm", "eel_pfc", "certify_signer"):
+        pdf.drawString(inch, y, f"{key}: {customs.get(key) or ''}")
+        y -= 14
+    for item in customs.get("items") or []:
+        pdf.drawString(
+            inch,
+            y,
+            f"{item.get('quantity')} x {item.get('description')} - "
+            f"{item.get('value_amount')} {item.get('value_currency')} - "
+            f"HS {item.get('tariff_number') or ''} - origin {item.get('origin_country')}",
+        )
+        y -= 14
+    pdf.setFont("Helvetica-Oblique", 7)
+    pdf.drawString(inch, 0.6 * inch, "SANDBOX DOCUMENT - NOT VALID FOR CUSTOMS")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from carriers.sandbox import rating, validation
+from carriers.sandbox import behaviour, rating, validation
 from carriers.sandbox.context import (
     OWNER,
     Context,
@@ -28,6 +28,7 @@ def create_address(ctx: Context, req: Request) -> Response:
     validate = req.body.get("validate") in (True, "true", "True", "1")
     messages = validation.validation_messages(req.body) if validate else None
     address = address_out(req.body, new_id(), ctx.stamp(), messages)
+    address["test"] = behaviour.is_test_token(req)
     ctx.store.put("address", address["object_id"], address)
     return Response(201, public(address))
 
@@ -100,7 +101,7 @@ def _insured(body: Json) -> Decimal | None:
         raise HttpError(400, {"extra": {"insurance": ["amount must be a number"]}}) from exc
 
 
-def rate_out(quote: rating.Quote, shipment_id: str, stamp: str) -> Json:
+def rate_out(quote: rating.Quote, shipment_id: str, stamp: str, test: bool = True) -> Json:
     """A Shippo Rate object for one quote."""
     svc = quote.service
     return {
@@ -122,7 +123,7 @@ def rate_out(quote: rating.Quote, shipment_id: str, stamp: str) -> Json:
         "carrier_account": f"sandbox-{svc.carrier}-account",
         "zone": quote.zone,
         "messages": [],
-        "test": True,
+        "test": test,
     }
 
 
@@ -134,6 +135,23 @@ def _mark(rates: list[Json]) -> None:
     best = min(rates, key=lambda r: Decimal(r["amount"]) * (1 + r["estimated_days"]))
     for rate, tag in ((cheapest, "CHEAPEST"), (fastest, "FASTEST"), (best, "BESTVALUE")):
         rate["attributes"].append(tag)
+
+
+def _answered(ctx: Context, quotes: list[rating.Quote]) -> tuple[list[rating.Quote], list[Json]]:
+    """Drop the services of carriers that "did not respond" (behaviour `carrier_timeouts`),
+    with Shippo's carrier_timeout message for each."""
+    down = behaviour.current(ctx).carrier_timeouts
+    kept = [q for q in quotes if q.service.carrier not in down]
+    providers = dict.fromkeys(q.service.provider for q in quotes if q.service.carrier in down)
+    messages = [
+        {
+            "source": p,
+            "code": "carrier_timeout",
+            "text": f"{p} API did not respond. Please try again in a few minutes.",
+        }
+        for p in providers
+    ]
+    return kept, messages
 
 
 def create_shipment(ctx: Context, req: Request) -> Response:
@@ -155,9 +173,12 @@ def create_shipment(ctx: Context, req: Request) -> Response:
                     "text": f"{side}: the address is undeliverable.",
                 }
             )
+    test = behaviour.is_test_token(req)
     if not messages:
         quotes, messages = rating.quote(address_from, address_to, parcels, insured)
-        rates = [rate_out(q, shipment_id, stamp) for q in quotes]
+        quotes, timeouts = _answered(ctx, quotes)
+        messages += timeouts
+        rates = [rate_out(q, shipment_id, stamp, test) for q in quotes]
         _mark(rates)
     if international and customs_id is None and rates:
         messages.append(
@@ -182,8 +203,11 @@ def create_shipment(ctx: Context, req: Request) -> Response:
         "metadata": str(body.get("metadata") or ""),
         "extra": body.get("extra") or {},
         "shipment_date": str(body.get("shipment_date") or stamp),
-        "test": True,
+        "test": test,
         "_customs": customs_id,
+        "_customs_body": body.get("customs_declaration")
+        if isinstance(body.get("customs_declaration"), dict)
+        else None,
         "_rates": [r["object_id"] for r in rates],
     }
     with ctx.store.atomic():
@@ -223,6 +247,24 @@ def get_rate(ctx: Context, req: Request, rate_id: str) -> Response:
     return Response(200, public(ctx.fetch("rate", rate_id)))
 
 
+def get_carrier_account(ctx: Context, req: Request, account_id: str) -> Response:
+    """GET /carrier_accounts/{id}: the sandbox's Shippo-managed account of each carrier."""
+    del ctx
+    token = account_id.removeprefix("sandbox-").removesuffix("-account")
+    service = next((s for s in rating.SERVICES if s.carrier == token), None)
+    if service is None or not account_id.startswith("sandbox-"):
+        raise HttpError(404, {"detail": "Not found."})
+    return Response(
+        200,
+        {
+            "object_id": account_id, "object_owner": OWNER, "carrier": token,
+            "carrier_name": service.provider, "account_id": "****", "active": True,
+            "is_shippo_account": True, "metadata": "", "service_levels": [],
+            "test": behaviour.is_test_token(req),
+        },
+    )  # fmt: skip
+
+
 def register(router: Router) -> None:
     """Mount these routes."""
     router.add("POST", "/addresses", create_address)
@@ -235,3 +277,4 @@ def register(router: Router) -> None:
     router.add("GET", "/shipments/{shipment_id}/rates", shipment_rates)
     router.add("GET", "/shipments/{shipment_id}/rates/{currency}", shipment_rates)
     router.add("GET", "/rates/{rate_id}", get_rate)
+    router.add("GET", "/carrier_accounts/{account_id}", get_carrier_account)

@@ -35,6 +35,7 @@ def build_app(config: CarrierConfig) -> SandboxApp:
         webhook_url=config.sandbox_webhook_url,
         faults_spec=config.sandbox_faults,
         latency_ms=config.sandbox_latency_ms,
+        rate_limits=config.sandbox_rate_limits,
     )
 
 

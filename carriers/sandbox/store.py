@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_ref ON objects (kind, ref);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hits (key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS hits_key_at ON hits (key, at);
 """
 
 
@@ -123,11 +125,25 @@ class SandboxStore:
                     (key, value),
                 )
 
+    def hit(self, key: str, *, limit: int, period: float, now: float) -> tuple[int, float]:
+        """Count a request in `key`'s sliding window: (requests left, epoch the oldest leaves).
+        Left < 0 means this one is over the limit (and was not counted)."""
+        with self.atomic():
+            self._db.execute("DELETE FROM hits WHERE key = ? AND at <= ?", (key, now - period))
+            count, oldest = self._db.execute(
+                "SELECT COUNT(*), MIN(at) FROM hits WHERE key = ?", (key,)
+            ).fetchone()
+            if count >= limit:
+                return -1, float(oldest) + period
+            self._db.execute("INSERT INTO hits (key, at) VALUES (?, ?)", (key, now))
+            return limit - count - 1, float(oldest if oldest is not None else now) + period
+
     def reset(self) -> None:
         """Forget every object and setting (tests and benchmarks)."""
         with self.atomic():
             self._db.execute("DELETE FROM objects")
             self._db.execute("DELETE FROM settings")
+            self._db.execute("DELETE FROM hits")
 
     def close(self) -> None:
         """Close the connection."""

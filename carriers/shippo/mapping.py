@@ -16,6 +16,7 @@ from carriers.types import (
     Parcel,
     Rate,
     RateRequest,
+    Refund,
 )
 from freight.money import Money, MoneyError
 
@@ -67,6 +68,8 @@ def address_json(address: Address, *, validate: bool = False) -> Json:
         ("email", address.email),
     ):
         _put(body, key, value)
+    if address.is_residential is not None:
+        body["is_residential"] = address.is_residential
     if validate:
         body["validate"] = True
     return body
@@ -115,6 +118,10 @@ def customs_json(customs: CustomsDeclaration) -> Json:
     }
     _put(body, "incoterm", customs.incoterm)
     _put(body, "contents_explanation", customs.contents_explanation)
+    _put(body, "eel_pfc", customs.eel_pfc)
+    _put(body, "aes_itn", customs.aes_itn)
+    if customs.commercial_invoice:
+        body["commercial_invoice"] = True
     return body
 
 
@@ -169,6 +176,9 @@ def address_from_json(data: Mapping[str, Any]) -> Address:
         state=_text(data, "state"),
         phone=_text(data, "phone"),
         email=_text(data, "email"),
+        is_residential=data.get("is_residential")
+        if isinstance(data.get("is_residential"), bool)
+        else None,
     )
 
 
@@ -176,9 +186,29 @@ def merged_address(original: Address, data: Mapping[str, Any]) -> Address:
     """The carrier's version of an address, keeping our values where it sent blanks."""
     checked = address_from_json(data)
     values = {
-        f.name: getattr(checked, f.name) or getattr(original, f.name) for f in fields(Address)
+        f.name: getattr(checked, f.name)
+        if getattr(checked, f.name) is not None and getattr(checked, f.name) != ""
+        else getattr(original, f.name)
+        for f in fields(Address)
     }
     return Address(**values)
+
+
+# Message codes that mean "the carrier could not answer now", not "the carrier refuses": Shippo's
+# own example is carrier_timeout ("UPS API did not respond. Please try again in a few minutes").
+TEMPORARY_CODES = frozenset({"carrier_timeout"})
+
+
+def temporary_sources(messages: object) -> tuple[str, ...]:
+    """The carriers (message `source`) whose message codes say: try again later."""
+    if not isinstance(messages, Sequence) or isinstance(messages, str):
+        return ()
+    found = [
+        carrier_token(str(m.get("source") or "")) or "carrier"
+        for m in messages
+        if isinstance(m, Mapping) and str(m.get("code") or "").lower() in TEMPORARY_CODES
+    ]
+    return tuple(dict.fromkeys(found))
 
 
 def messages_text(messages: object) -> str:
@@ -225,6 +255,9 @@ def rate_from_json(data: Mapping[str, Any]) -> Rate:
         amount=_money(data.get("amount"), data.get("currency")),
         estimated_days=int(days) if isinstance(days, int | str) and str(days).isdigit() else None,
         shipment_id=str(data.get("shipment") or ""),
+        created_at=parse_datetime(data.get("object_created")),
+        test=data.get("test") is True,
+        carrier_account=_text(data, "carrier_account"),
     )
 
 
@@ -258,4 +291,19 @@ def label_from_json(data: Mapping[str, Any], rate: Rate) -> Label:
         cost=rate.amount,
         metadata=str(data.get("metadata") or ""),
         eta=parse_datetime(data.get("eta")),
+        commercial_invoice_url=_text(data, "commercial_invoice_url"),
+        test=data.get("test") is True,
+    )
+
+
+def refund_from_json(data: Mapping[str, Any]) -> Refund:
+    """Shippo Refund JSON -> our Refund."""
+    status = str(data.get("status") or "")
+    if not data.get("object_id") or status not in ("QUEUED", "PENDING", "SUCCESS", "ERROR"):
+        raise UnexpectedResponse(f"refund without object_id or with status {status!r}")
+    return Refund(
+        refund_id=str(data["object_id"]),
+        transaction_id=str(data.get("transaction") or ""),
+        status=status,
+        test=data.get("test") is True,
     )

@@ -88,7 +88,9 @@ def get_label(shipment_id: str, _: StaffDep, session: SessionDep, carrier: Carri
 def void_label(
     shipment_id: str, who: StaffDep, session: SessionDep, now: NowDep, carrier: CarrierDep
 ) -> OutboundShipmentOut:
-    """Void an unused label (carrier refund); a captured charge is refunded."""
+    """Ask the carrier to refund an unused label: the shipment is `void_pending` until the
+    carrier decides; then `voided` (and a captured charge refunded) or, if it refuses, `labeled`
+    again with `refund_status` REFUNDREJECTED and the reason in `error`."""
     shipment = service.void_shipment(
         session, shipment_id=shipment_id, actor=who.name, now=now, carrier=carrier
     )

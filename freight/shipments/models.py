@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Amount, Base, UTCDateTime, new_id, utcnow
@@ -69,3 +69,20 @@ class TrackingEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("shipment_id", "occurred_at", "status"),)
+
+
+class ShipmentDocument(Base):
+    """A carrier document kept at purchase (the label, the commercial invoice): the carrier's
+    URLs are signed links that expire, so the file itself is stored."""
+
+    __tablename__ = "shipment_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[str] = mapped_column(ForeignKey("shipments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # label | commercial_invoice
+    content_type: Mapped[str] = mapped_column(String(100))
+    transaction_id: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("shipment_id", "kind"),)

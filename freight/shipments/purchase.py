@@ -1,10 +1,13 @@
 """The label purchase (job `shipments.buy_label`): idempotent and crash-safe.
 
 Every step can be re-run after a crash and converges to one label and at most one capture:
-- the carrier returns the existing label for the same metadata (`shipment:<id>`) instead of
-  buying twice, so a purchase whose answer was lost is found, not repeated;
-- for quoted shipments a price rise found at the re-check is acted on only after looking for a
-  label already bought under the metadata, so a lost answer is never mistaken for a price rise;
+- a label is bought only for a rate recorded (committed) before the POST (purchase_record.py);
+  every recorded rate is looked up (`?rate=`, QUEUED/WAITING included) before buying another,
+  so a purchase whose answer was lost is found, not repeated;
+- a QUEUED label is never bought again: the job retries with back-off (LabelPending) and
+  `transaction_updated` may finish it first (transactions.py);
+- for quoted shipments the price is re-checked by re-rating; a rise is acted on only after
+  looking up every recorded rate, so a lost answer is never mistaken for a price rise;
 - the capture carries the key `capture:<payment id>`, so a replay never captures twice;
 - a quote that stopped being accepted meanwhile gets any stray label voided and its hold released.
 """
@@ -15,7 +18,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from carriers.errors import CarrierError, CarrierRejected, RateNotFound
+from carriers.errors import CarrierRejected, CarrierUnavailable, RateNotFound
 from carriers.port import CarrierPort
 from carriers.types import Label, Rate
 from freight.jobs.registry import JobContext
@@ -28,13 +31,14 @@ from freight.quotes.models import Payment, Quote
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus, can_transition
+from freight.shipments import documents, purchase_record, rules, voiding
 from freight.shipments import repository as repo
-from freight.shipments import rules
 from freight.shipments.models import Shipment
 from freight.shipments.rating import apply_rate, label_metadata, rate_from, rate_request
 
 log = logging.getLogger("freight.shipments.purchase")
 SYSTEM = "system"
+_DONE = (rules.VOIDED, rules.FAILED, rules.DRAFT, rules.VOID_PENDING)
 
 
 def _carrier(ctx: JobContext) -> CarrierPort:
@@ -45,20 +49,24 @@ def _carrier(ctx: JobContext) -> CarrierPort:
 def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     """Buy (or find) the shipment's label, record it, ship the RR, capture the hold."""
     shipment = repo.get(session, shipment_id, lock=True)
-    if shipment is None or shipment.state in (rules.VOIDED, rules.FAILED, rules.DRAFT):
+    if shipment is None or shipment.state in _DONE:
         return
     rr = session.get(RepairRequest, shipment.rr_id, with_for_update=True)
     assert rr is not None
     quote = quotes_repo.latest_for_shipment(session, shipment.id)
     payment = quotes_repo.payment_for(session, quote.id, lock=True) if quote is not None else None
     if quote is not None and quote.status != quote_rules.ACCEPTED:
-        _abandon(shipment, quote, payment, ctx)
+        _abandon(session, ctx, shipment, quote, payment)
         return
     if shipment.state == rules.PURCHASING:
         label = _obtain(session, ctx, shipment, rr, quote, payment)
         if label is None:
             return
-        _record(session, ctx, shipment, rr, label)
+        record_label(session, ctx, shipment, rr, label)
+    capture_if_due(ctx, shipment, payment)
+
+
+def capture_if_due(ctx: JobContext, shipment: Shipment, payment: Payment | None) -> None:
     if payment is not None and shipment.state == rules.LABELED and shipment.cost_amount is not None:
         quotes.capture(
             ctx.payments, payment, Money(shipment.cost_amount, shipment.cost_currency or "USD")
@@ -73,61 +81,73 @@ def _obtain(
     quote: Quote | None,
     payment: Payment | None,
 ) -> Label | None:
-    metadata = label_metadata(shipment.id)
+    """The label, or None when this run only recorded a rate (or superseded, or failed)."""
     try:
-        if quote is None:
-            return _buy_vendor_paid(ctx, shipment, rr)
-        rate = _fresh_rate(ctx, shipment, rr)
-        if not quote_rules.within_tolerance(
-            Money(quote.amount, quote.currency), rate.amount, ctx.settings.quote_tolerance
-        ):
-            found = _carrier(ctx).find_label(metadata)
-            if found is not None:
-                return found  # bought before a crash: a purchase that happened is never re-asked
-            _supersede(session, ctx, shipment, quote, payment, rate)
-            return None
-        apply_rate(shipment, rate)
-        # The carrier returns the label already bought under this metadata, if any (looked up
-        # when an earlier run of this job may have bought it).
-        return _carrier(ctx).buy_label(
-            rate, metadata=metadata, label_format=ctx.settings.label_format,
-            may_exist=_may_exist(ctx),
-        )  # fmt: skip
+        chosen = _rate_to_buy(session, ctx, shipment, rr, quote, payment)
+        if chosen is None or isinstance(chosen, Label):
+            return chosen
+        return _buy(ctx, shipment, chosen)
+    except RateNotFound:
+        # The rate lapsed before the job ran: any label bought meanwhile wins; else re-rate with
+        # the same rule, record that rate, and let the next job buy it.
+        found = _carrier(ctx).find_label(purchase_record.recorded_rates(shipment))
+        if found is not None:
+            return found
+        fresh = _fresh_rate(ctx, shipment, rr)
+        apply_rate(shipment, fresh)
+        purchase_record.record_and_continue(session, ctx, shipment, fresh)
+        return None
     except CarrierRejected as exc:
         _fail(session, ctx, shipment, rr, payment, exc)
         return None
 
 
-def _may_exist(ctx: JobContext) -> bool:
-    """Whether a label may already exist under the shipment's metadata: only if this job ran
-    before. One job buys a shipment's label (per accepted quote), and a later quote's job exists
-    only after a look-up found no label (supersede) — so a first run has nothing to find."""
-    return ctx.attempt != 1
-
-
-def _buy_vendor_paid(ctx: JobContext, shipment: Shipment, rr: RepairRequest) -> Label:
-    metadata, fmt = label_metadata(shipment.id), ctx.settings.label_format
-    try:
-        return _carrier(ctx).buy_label(
-            _stored_rate(shipment), metadata=metadata, label_format=fmt,
-            may_exist=_may_exist(ctx),
-        )  # fmt: skip
-    except RateNotFound:
-        # The rate lapsed before the job ran: re-rate with the same rule and buy that.
-        found = _carrier(ctx).find_label(metadata)
+def _rate_to_buy(
+    session: Session,
+    ctx: JobContext,
+    shipment: Shipment,
+    rr: RepairRequest,
+    quote: Quote | None,
+    payment: Payment | None,
+) -> Rate | Label | None:
+    """A rate committed before this run; None after recording a new one for the next run (or
+    superseding the quote); a Label when the re-check found one bought before a crash."""
+    confirmed = purchase_record.confirmed_rate(shipment)
+    if confirmed is not None:
+        return confirmed
+    if quote is None:
+        # Vendor-paid: the rate chosen (and committed) by the outbound request.
+        stored = rate_from((shipment.details or {})["rate"])
+        purchase_record.note_rate(shipment, stored, now=ctx.now)
+        return stored
+    rate = _fresh_rate(ctx, shipment, rr)
+    if not quote_rules.within_tolerance(
+        Money(quote.amount, quote.currency), rate.amount, ctx.settings.quote_tolerance
+    ):
+        found = _carrier(ctx).find_label(purchase_record.recorded_rates(shipment))
         if found is not None:
-            return found
-        rate = _fresh_rate(ctx, shipment, rr)
-        apply_rate(shipment, rate)
-        return _carrier(ctx).buy_label(rate, metadata=metadata, label_format=fmt)
+            return found  # bought before a crash: a purchase that happened is never re-asked
+        _supersede(session, ctx, shipment, quote, payment, rate)
+        return None
+    apply_rate(shipment, rate)
+    purchase_record.record_and_continue(session, ctx, shipment, rate)
+    return None
 
 
-def _stored_rate(shipment: Shipment) -> Rate:
-    return rate_from((shipment.details or {})["rate"])
+def _buy(ctx: JobContext, shipment: Shipment, rate: Rate) -> Label:
+    """Buy the recorded rate; every other recorded rate is looked up first. On a first run of
+    the job that buys it, this rate cannot have been posted yet (it was recorded by the run
+    before, or by the outbound request), so only a rerun looks it up too."""
+    earlier = [r for r in purchase_record.recorded_rates(shipment) if r != rate.rate_id]
+    return _carrier(ctx).buy_label(
+        rate, metadata=label_metadata(shipment.id), label_format=ctx.settings.label_format,
+        may_exist=ctx.attempt != 1, earlier_rates=earlier,
+    )  # fmt: skip
 
 
 def _fresh_rate(ctx: JobContext, shipment: Shipment, rr: RepairRequest) -> Rate:
-    """Re-rate; keep the same carrier service when it is still offered, else apply the rule."""
+    """Re-rate; keep the same carrier service when it is still offered, else apply the rule.
+    A carrier that could not answer this time (carrier_timeout) is waited for, not replaced."""
     rates = _carrier(ctx).rate(rate_request(rr, shipment, ctx.settings))
     same = [
         r
@@ -136,6 +156,11 @@ def _fresh_rate(ctx: JobContext, shipment: Shipment, rr: RepairRequest) -> Rate:
     ]
     if same:
         return min(same, key=lambda r: r.amount.amount)
+    missing = getattr(rates, "temporarily_missing", ())
+    if shipment.carrier and (shipment.carrier in missing or "carrier" in missing):
+        raise CarrierUnavailable(
+            f"{shipment.carrier} did not answer this rating; the same service is tried again later"
+        )
     return rules.select_rate(
         rates, max_transit_days=ctx.settings.max_transit_days, requirements=rr.special_requirements
     ).rate
@@ -168,15 +193,19 @@ def _supersede(
     )
 
 
-def _record(
+def record_label(
     session: Session, ctx: JobContext, shipment: Shipment, rr: RepairRequest, label: Label
 ) -> None:
+    """The label is ours: keep its files, ship the RR. (Shippo tracks the labels it sold, so
+    there is no separate tracking registration.)"""
     shipment.tracking_number, shipment.transaction_id = label.tracking_number, label.transaction_id
     shipment.label_url, shipment.label_format = label.label_url, ctx.settings.label_format
     shipment.carrier = label.carrier or shipment.carrier
     shipment.rate_id = label.rate_id or shipment.rate_id
     shipment.cost_amount, shipment.cost_currency = label.cost.quantize().amount, label.cost.currency
     shipment.eta, shipment.state = label.eta, rules.LABELED
+    purchase_record.note_transaction(shipment, label.transaction_id, "SUCCESS", label.rate_id)
+    documents.keep(session, _carrier(ctx), shipment, label)
     if shipment.status == "UNKNOWN":
         shipment.status = "PRE_TRANSIT"
     if can_transition(rr.status, RRStatus.SHIPPED):
@@ -190,7 +219,6 @@ def _record(
             rule=rule,
             note=f"Label bought: {label.carrier} {label.tracking_number}",
         )
-    _subscribe(ctx, shipment)
     hooks.shipped(session, rr=rr, shipment=shipment)
     log.info(
         "shipment.label.bought",
@@ -200,26 +228,6 @@ def _record(
             "tracking_number": label.tracking_number,
         },
     )
-
-
-def _subscribe(ctx: JobContext, shipment: Shipment) -> None:
-    try:
-        _carrier(ctx).subscribe_tracking(
-            shipment.carrier or "",
-            shipment.tracking_number or "",
-            metadata=label_metadata(shipment.id),
-        )
-        shipment.details = {**(shipment.details or {}), "tracking_subscribed": True}
-    except CarrierError as exc:
-        # The tracking poll picks quiet shipments up; a failed subscription must not undo the label.
-        log.warning(
-            "shipment.tracking.subscribe_failed",
-            extra={
-                "event": "shipment.tracking.subscribe_failed",
-                "shipment_id": shipment.id,
-                "error": str(exc),
-            },
-        )
 
 
 def _fail(
@@ -249,16 +257,17 @@ def _fail(
     )
 
 
-def _abandon(shipment: Shipment, quote: Quote, payment: Payment | None, ctx: JobContext) -> None:
+def _abandon(
+    session: Session, ctx: JobContext, shipment: Shipment, quote: Quote, payment: Payment | None
+) -> None:
     """The quote is no longer accepted: void a label bought for it meanwhile, release the hold."""
-    stray = _carrier(ctx).find_label(label_metadata(shipment.id))
-    if stray is not None and shipment.state != rules.VOIDED:
-        shipment.refund_status = _carrier(ctx).void_label(stray.transaction_id)
+    stray = _carrier(ctx).find_label(purchase_record.recorded_rates(shipment))
+    if stray is not None and shipment.state not in (rules.VOIDED, rules.VOID_PENDING):
         shipment.transaction_id, shipment.tracking_number = (
             stray.transaction_id,
             stray.tracking_number,
         )
-        shipment.state = rules.VOIDED
+        voiding.request_refund(session, ctx.carrier, shipment, enqueue=ctx.enqueue)
         log.warning(
             "shipment.label.voided_stray",
             extra={

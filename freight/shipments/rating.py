@@ -3,15 +3,19 @@ customs. Shared by the request (first rating) and the label job (re-check at pur
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from carriers.port import CarrierPort
 from carriers.types import Address, CustomsDeclaration, CustomsItem, Parcel, Rate, RateRequest
+from freight.errors import invalid
 from freight.money import Money
 from freight.repairs.models import RepairRequest
 from freight.settings import Settings
 from freight.shipments.models import Shipment
-from freight.shipments.rules import customs_value, hs_code_for, insurance_for
+from freight.shipments.rules import customs_value, eel_pfc_for, hs_code_for, insurance_for
 
 
 def depot_address(settings: Settings) -> Address:
@@ -70,18 +74,24 @@ def _purchase_price(rr: RepairRequest) -> Money | None:
     return None
 
 
-def customs_for(rr: RepairRequest, parcel: Parcel, settings: Settings) -> CustomsDeclaration:
-    """Customs for an international return: one item, the RR's part, HS code from the table."""
+def customs_for(
+    rr: RepairRequest, parcel: Parcel, settings: Settings, destination: str
+) -> CustomsDeclaration:
+    """Customs for an international return: one item (the RR's part, HS code and country of
+    manufacture from the tables, net weight below the parcel's gross), certified by the depot,
+    with the export filing the destination needs (rules.eel_pfc_for) and a commercial invoice."""
     value = customs_value(
         declared_value(rr), _purchase_price(rr), Money(settings.customs_default_value, "USD")
     )
     item = CustomsItem(
         description=(rr.product_description or rr.part_number)[:100],
         quantity=1,
-        net_weight=parcel.weight,
+        net_weight=(parcel.weight * settings.customs_net_weight_ratio).quantize(Decimal("0.001")),
         mass_unit=parcel.mass_unit,
         value=value,
-        origin_country=settings.customs_origin_country,
+        origin_country=settings.manufacture_countries.get(
+            rr.part_number, settings.customs_origin_country
+        ).upper(),
         tariff_number=hs_code_for(rr.part_number, settings.hs_codes, settings.default_hs_code),
     )
     return CustomsDeclaration(
@@ -90,6 +100,9 @@ def customs_for(rr: RepairRequest, parcel: Parcel, settings: Settings) -> Custom
         items=(item,),
         non_delivery_option="RETURN",
         contents_explanation=f"Repaired unit returned under {rr.rr_number}",
+        incoterm=settings.customs_incoterm,
+        eel_pfc=eel_pfc_for(settings.depot_country, destination, value),
+        commercial_invoice=True,
     )
 
 
@@ -102,6 +115,8 @@ def customs_json(customs: CustomsDeclaration) -> dict[str, Any]:
         "value": item.value.as_json(),
         "origin_country": item.origin_country,
         "description": item.description,
+        "eel_pfc": customs.eel_pfc,
+        "incoterm": customs.incoterm,
     }
 
 
@@ -110,7 +125,22 @@ def rate_request(rr: RepairRequest, shipment: Shipment, settings: Settings) -> R
     origin, dest = depot_address(settings), return_address(rr)
     parcel = parcel_of(shipment.parcel or {})
     insurance = insurance_for(rr.insurance_requested, declared_value(rr))
-    customs = customs_for(rr, parcel, settings) if origin.country != dest.country else None
+    international = origin.country != dest.country
+    if international and not dest.phone:
+        # Express carriers refuse export labels without the recipient's phone.
+        raise invalid(
+            "return_address.phone",
+            "a phone number is required for an international return (the carriers ask for it)",
+        )
+    customs = customs_for(rr, parcel, settings, dest.country) if international else None
+    if customs is not None and customs.eel_pfc == "AES_ITN" and not customs.aes_itn:
+        # Above the EEI threshold the export must be filed in AES first; its ITN goes on the
+        # declaration. The service files nothing itself, so it says so instead of the carrier.
+        raise invalid(
+            "declared_value",
+            "exports valued above 2,500 USD need an AES filing (ITN) before a label can be "
+            "bought; file it and ship this one by hand",
+        )
     return RateRequest(
         from_address=origin,
         to_address=dest,
@@ -119,6 +149,13 @@ def rate_request(rr: RepairRequest, shipment: Shipment, settings: Settings) -> R
         insurance=insurance,
         customs=customs,
     )
+
+
+def validated(carrier: CarrierPort, request: RateRequest) -> RateRequest:
+    """The request with the carrier's checked destination (raises AddressInvalid): rate only
+    deliverable addresses, and price residential delivery where it is one."""
+    checked = carrier.validate_address(request.to_address)
+    return replace(request, to_address=checked)
 
 
 def label_metadata(shipment_id: str) -> str:
@@ -136,6 +173,7 @@ def rate_json(rate: Rate) -> dict[str, Any]:
         "currency": rate.amount.currency,
         "estimated_days": rate.estimated_days,
         "shipment_id": rate.shipment_id,
+        "created_at": rate.created_at.isoformat() if rate.created_at else None,
     }
 
 
@@ -148,6 +186,7 @@ def rate_from(data: dict[str, Any]) -> Rate:
         amount=Money.of(str(data["amount"]), str(data["currency"])),
         estimated_days=data.get("estimated_days"),
         shipment_id=str(data.get("shipment_id") or ""),
+        created_at=datetime.fromisoformat(data["created_at"]) if data.get("created_at") else None,
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from freight.shipments.models import Shipment
+from freight.shipments.models import Shipment, ShipmentDocument
 
 
 def get(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment | None:
@@ -57,3 +57,34 @@ def by_tracking(session: Session, tracking_numbers: Sequence[str]) -> dict[str, 
         Shipment.tracking_number.in_(tracking_numbers), Shipment.direction == "outbound"
     )
     return {s.tracking_number or "": s for s in session.scalars(stmt).all()}
+
+
+def void_pending(session: Session, limit: int) -> Sequence[Shipment]:
+    """Shipments waiting for the carrier's refund decision, longest waiting first."""
+    stmt = (
+        select(Shipment)
+        .where(Shipment.state == "void_pending")
+        .order_by(Shipment.updated_at, Shipment.id)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def by_metadata(session: Session, metadata: str | None) -> Shipment | None:
+    """The shipment a carrier object belongs to, from its metadata (`shipment:<id>`)."""
+    if not metadata or not metadata.startswith("shipment:"):
+        return None
+    return get(session, metadata.removeprefix("shipment:"), lock=True)
+
+
+def by_transaction(session: Session, transaction_id: str) -> Shipment | None:
+    stmt = select(Shipment).where(Shipment.transaction_id == transaction_id).with_for_update()
+    return session.scalar(stmt)
+
+
+def document(session: Session, shipment_id: str, kind: str) -> ShipmentDocument | None:
+    """The stored carrier document of a kind (label, commercial_invoice) for a shipment."""
+    stmt = select(ShipmentDocument).where(
+        ShipmentDocument.shipment_id == shipment_id, ShipmentDocument.kind == kind
+    )
+    return session.scalar(stmt)

@@ -24,10 +24,11 @@ QUOTED = "quoted"  # rated; a quote waits for the customer (P-QUOTE)
 QUOTE_LAPSED = "quote_lapsed"  # its quote expired; a new request re-rates this row
 PURCHASING = "purchasing"  # label purchase queued (vendor-paid, or quote accepted)
 LABELED = "labeled"
+VOID_PENDING = "void_pending"  # refund asked for; the carrier has not decided yet
 VOIDED = "voided"
 FAILED = "failed"
 # Rows in these states block a second outbound request for the same RR.
-IN_FLIGHT = frozenset({QUOTED, PURCHASING, LABELED})
+IN_FLIGHT = frozenset({QUOTED, PURCHASING, LABELED, VOID_PENDING})
 
 _CARRIER_NAMES: Mapping[str, tuple[str, ...]] = {
     "usps": ("usps", "u.s. postal service", "postal service"),
@@ -145,3 +146,19 @@ def customs_value(declared: Money | None, price: Money | None, default: Money) -
         if value is not None and value.amount > 0:
             return value
     return default
+
+
+# US export filing (15 CFR 30.36 / 30.37(a)): no EEI to Canada; none elsewhere up to 2,500 USD a
+# line; above that an AES filing whose ITN goes on the declaration (shipped as AES_ITN).
+EEI_THRESHOLD = Money.of("2500", "USD")
+
+
+def eel_pfc_for(origin: str, destination: str, value: Money) -> str | None:
+    """Shippo's eel_pfc for an export from `origin` (None when not leaving the US)."""
+    if origin.upper() != "US" or destination.upper() == "US":
+        return None
+    if destination.upper() == "CA":
+        return "NOEEI_30_36"
+    if value.currency == "USD" and value.amount > EEI_THRESHOLD.amount:
+        return "AES_ITN"
+    return "NOEEI_30_37_a"

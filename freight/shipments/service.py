@@ -35,10 +35,10 @@ from freight.repairs.rules import RRStatus, check_transition
 from freight.repairs.service import get_rr
 from freight.rules import RuleError
 from freight.settings import Settings
+from freight.shipments import documents, rules, voiding
 from freight.shipments import repository as repo
-from freight.shipments import rules
 from freight.shipments.models import Shipment
-from freight.shipments.rating import apply_rate, customs_json, rate_request
+from freight.shipments.rating import apply_rate, customs_json, rate_request, validated
 from freight.shipments.schemas import OutboundShipmentIn
 from freight.terms.rules import FreightTerms, Kind, Purpose, decide_terms
 
@@ -97,8 +97,8 @@ def create_outbound(
     )
     shipment.purpose, shipment.freight_terms = purpose, terms.as_json()
     shipment.parcel = data.parcel.model_dump(mode="json")
-    request = rate_request(rr, shipment, settings)
     try:
+        request = validated(carrier, rate_request(rr, shipment, settings))
         rates = carrier.rate(request)
         choice = rules.select_rate(
             rates, max_transit_days=settings.max_transit_days, requirements=rr.special_requirements
@@ -232,7 +232,8 @@ def _fill(
 
 
 def label_file(session: Session, *, shipment_id: str, carrier: CarrierPort) -> bytes:
-    """The label PDF, fetched through the carrier adapter."""
+    """The label to print (with the commercial invoice of an export after it): the files kept
+    at purchase, else fetched through the carrier adapter (which refreshes expired links)."""
     shipment = get_shipment(session, shipment_id)
     if not shipment.label_url or not shipment.transaction_id:
         raise ConflictError(
@@ -248,9 +249,17 @@ def label_file(session: Session, *, shipment_id: str, carrier: CarrierPort) -> b
         cost=Money(shipment.cost_amount or Decimal(0), shipment.cost_currency or "USD"),
     )
     try:
-        return carrier.get_label_file(label)
+        pdf = documents.stored(session, shipment, documents.LABEL)
+        if pdf is None:
+            pdf = carrier.get_label_file(label)
+        invoice = documents.stored(session, shipment, documents.INVOICE)
+        if invoice is None and (shipment.details or {}).get("commercial_invoice"):
+            invoice = carrier.get_label_file(
+                carrier.get_label(shipment.transaction_id), document=documents.INVOICE
+            )
     except CarrierError as exc:
         raise BadGatewayError(f"The carrier did not return the label: {exc}") from exc
+    return documents.printable(pdf, invoice)
 
 
 def void_shipment(
@@ -262,7 +271,7 @@ def void_shipment(
     assert rr is not None
     _check_voidable(shipment, rr)
     try:
-        refund_status = carrier.void_label(shipment.transaction_id or "")
+        refund = voiding.request_refund(session, carrier, shipment, enqueue=enqueue)
     except LabelNotRefundable as exc:
         raise ConflictError(
             f"The carrier will not void this label: {exc.carrier_message or exc}",
@@ -270,23 +279,14 @@ def void_shipment(
         ) from exc
     except CarrierError as exc:
         raise BadGatewayError(f"The carrier could not void the label: {exc}") from exc
-    shipment.state, shipment.refund_status = rules.VOIDED, refund_status
-    check_transition(rr.status, RRStatus.READY_TO_SHIP)
-    rr_repo.add_history(
-        session,
-        rr,
-        to_status=RRStatus.READY_TO_SHIP,
-        actor=actor,
-        at=now,
-        note=f"Label {shipment.tracking_number} voided ({refund_status})",
-    )
-    quote = quotes_repo.latest_for_shipment(session, shipment.id)
-    if quote is not None:
-        quotes.release_payment(session, quote=quote, reason="label voided")
+    # Nothing is undone yet: the carrier may still refuse. The RR stays shipped and the
+    # customer's charge stands until the refund succeeds (voiding.py).
+    voiding.settle(session, shipment, refund.status, now=now)
     log.info(
-        "shipment.label.voided",
-        extra={"event": "shipment.label.voided", "shipment_id": shipment.id},
-    )
+        "shipment.label.void_requested",
+        extra={"event": "shipment.label.void_requested", "shipment_id": shipment.id,
+               "actor": actor, "refund_status": refund.status},
+    )  # fmt: skip
     return shipment
 
 

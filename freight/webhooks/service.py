@@ -36,7 +36,7 @@ _MAX_KEY = 300  # the dedup_key column
 # features can be built independently. Tests and other wiring may put a callable in CONSUMERS.
 CONSUMER_PATHS = {
     "track": ("freight.tracking.service", "apply_tracking_update"),
-    "transaction": ("freight.shipments.service", "on_carrier_transaction"),
+    "transaction": ("freight.shipments.transactions", "apply_transaction_event"),
 }
 CONSUMERS: dict[str, Callable[..., Any]] = {}
 
@@ -160,7 +160,11 @@ def process_event(session: Session, ctx: JobContext, *, event_id: int) -> str:
     event = parse_webhook(stored.payload)
     kind = "track" if event.event in TRACK_EVENTS else "transaction"
     consumer = _consumer(kind)
-    if consumer is None:
+    if event.test and ctx.settings.refuse_test_mode:
+        # A test-mode event (a test key's label, or Shippo's sample) must not move real
+        # shipments: kept for staff to see, never applied.
+        stored.status, stored.error = "ignored", "test-mode event refused in production"
+    elif consumer is None:
         stored.status, stored.error = "ignored", f"no consumer for {kind} events is installed"
     elif kind == "track":
         consumer(session, ctx, event.tracking, "webhook")

@@ -95,6 +95,9 @@ def test_rates_are_normalized_and_sorted_cheapest_first(fixture_json: Load) -> N
         amount=Money.of("7.58"),
         estimated_days=2,
         shipment_id="5e40ead7cffe4cc1ad45108696162e42",
+        created_at=datetime(2024, 7, 23, 20, 35, 26, 129000, tzinfo=UTC),
+        test=cheapest.test,
+        carrier_account="078870331023437cb917f5187429b093",
     )
     assert rates[1].carrier == "dhl_express"
     assert rates[1].estimated_days is None

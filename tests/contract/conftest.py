@@ -23,10 +23,7 @@ FAST = CarrierConfig(
     max_retry_seconds=10.0,
     backoff_initial_seconds=0.0005,
     backoff_max_seconds=0.004,
-    # The SDK decodes each listed label slowly; tests buy one at a time, so the latest
-    # ten SUCCESS labels are as far back as an earlier purchase can be.
-    label_lookup_pages=1,
-    label_lookup_page_size=10,
+    queued_poll_seconds=0.05,
 )
 DEPOT = Address(
     "Repair Depot",

@@ -65,3 +65,25 @@ def errors_for(schema_name: str, instance: Any) -> list[str]:
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
         for e in validator(schema_name).iter_errors(instance)
     ]
+
+
+def spec_problems(exchanges: Any) -> list[str]:
+    """Every recorded sandbox API answer checked against the spec (429s, which the spec does
+    not list, must carry Shippo's rate-limit headers instead)."""
+    import json
+
+    problems: list[str] = []
+    for request, response in exchanges:
+        if request.path.startswith("/sandbox/") or response.status in (204, 500, 502, 503, 504):
+            continue  # (5xx: injected faults, which the spec does not describe)
+        if response.status == 429:
+            if "X-RateLimit-Reset" not in response.headers:
+                problems.append(f"{request.method} {request.path}: 429 without X-RateLimit-Reset")
+            continue
+        schema = response_schema(request.method, request.path, response.status)
+        if schema is None:
+            problems.append(f"{request.method} {request.path} {response.status} not in the spec")
+            continue
+        body = response.body if isinstance(response.body, dict) else json.loads(response.encode())
+        problems += [f"{request.method} {request.path}: {e}" for e in errors_for(schema, body)]
+    return problems

@@ -25,6 +25,7 @@ CHECKED_SCHEMAS = {
     "Webhook",
     "WebhookPaginatedList",
     "BadRequest",
+    "CarrierAccount",
 }
 
 

@@ -71,7 +71,7 @@ def test_in_process_sandboxes_share_objects_between_processes(tmp_path: Path) ->
         "rate = Rate(**{**r, 'amount': Money.of(r['amount'])});"
         "print(build_carrier(cfg).buy_label(rate, metadata='shipment:shared').transaction_id)"
     )
-    payload = {**asdict(rate), "amount": str(rate.amount.amount)}
+    payload = {**asdict(rate), "amount": str(rate.amount.amount), "created_at": None}
     worker = subprocess.run(
         [sys.executable, "-c", script, json.dumps(asdict(config)), json.dumps(payload)],
         capture_output=True,
@@ -81,6 +81,6 @@ def test_in_process_sandboxes_share_objects_between_processes(tmp_path: Path) ->
         cwd=Path(__file__).parents[2],
     )
     transaction_id = worker.stdout.strip().splitlines()[-1]
-    found = api.find_label("shipment:shared")
+    found = api.find_label([rate.rate_id])
     assert found is not None
     assert found.transaction_id == transaction_id

@@ -43,6 +43,7 @@ TORONTO = {
     "state": "ON",
     "postal_code": "M5H 2N2",
     "country": "CA",
+    "phone": "+1 416 555 0100",
 }
 
 

@@ -189,3 +189,23 @@ def test_api_alias_and_metrics(client: TestClient) -> None:
         'freight_http_requests_total{method="POST",route="/webhooks/shippo",status="200"}' in text
     )
     assert "x-request-id" in metrics.headers
+
+
+def test_production_keeps_test_mode_events_but_never_applies_them(
+    client: TestClient, session: Session, settings: Settings, consumed: dict[str, list[Any]]
+) -> None:
+    assert client.post(URL, json=track_body()).status_code == 202  # "test": true
+    production = settings.model_copy(update={"env": "production"})
+    drain(_factory(settings), lambda: job_context(production, utc_now()))
+    assert consumed["track"] == []
+    event = session.scalars(select(WebhookEvent)).one()
+    assert (event.status, event.error) == ("ignored", "test-mode event refused in production")
+
+
+def test_a_staging_production_on_the_sandboxes_applies_test_mode_events(
+    client: TestClient, settings: Settings, consumed: dict[str, list[Any]]
+) -> None:
+    assert client.post(URL, json=track_body()).status_code == 202
+    staging = settings.model_copy(update={"env": "production", "allow_sandbox": True})
+    drain(_factory(settings), lambda: job_context(staging, utc_now()))
+    assert len(consumed["track"]) == 1
