@@ -126,7 +126,13 @@ def test_logs_are_json_with_request_ids_and_no_secret(gunicorn: Callable[..., Ap
 
 def test_every_worker_reports_the_same_totals(gunicorn: Callable[..., Api]) -> None:
     api = gunicorn()
-    before = _requests_total(httpx.get(f"{api.url}/metrics", timeout=10).text, "/healthz")
+    # The readiness probes' own /healthz hits are counted just after their answers: wait until
+    # two scrapes agree before taking the starting figure.
+    seen = [_healthz_total(api)]
+    wait_for(
+        lambda: seen.append(_healthz_total(api)) or seen[-1] == seen[-2], 30, "a settled count"
+    )
+    before = seen[-1]
     for _ in range(20):  # a new connection each time: both workers answer some
         assert httpx.get(f"{api.url}/healthz", timeout=10).status_code == 200
     totals = set()
@@ -136,6 +142,10 @@ def test_every_worker_reports_the_same_totals(gunicorn: Callable[..., Api]) -> N
             break
     assert len(_scrape_pids(api)) == 2, "both workers answered a scrape"
     assert totals == {before + 20}
+
+
+def _healthz_total(api: Api) -> float:
+    return _requests_total(httpx.get(f"{api.url}/metrics", timeout=10).text, "/healthz")
 
 
 def _scrape_pids(api: Api) -> set[object]:
