@@ -70,13 +70,25 @@ def _purchase_price(rr: RepairRequest) -> Money | None:
     return None
 
 
-def customs_for(rr: RepairRequest, parcel: Parcel, settings: Settings) -> CustomsDeclaration:
+def customs_for(
+    rr: RepairRequest, parcel: Parcel, settings: Settings, *, repair_return: bool = True
+) -> CustomsDeclaration:
     """Customs for an international return: one item, the RR's part, HS code from the table."""
     value = customs_value(
         declared_value(rr), _purchase_price(rr), Money(settings.customs_default_value, "USD")
     )
+    replacement = (rr.replacement or {}) if repair_return else {}
+    description = rr.product_description or rr.part_number
+    explanation = f"Repaired unit returned under {rr.rr_number}"
+    if replacement:  # P-REPLACE: the unit crossing the border is the replacement, not the original
+        condition = replacement.get("condition", "")
+        description = (
+            f"Replacement {description} ({condition}), serial {replacement['serial_number']}"
+        )
+        explanation = (f"Warranty replacement ({condition}) for returned unit "
+                       f"{replacement.get('replaces', '')} under {rr.rr_number}")  # fmt: skip
     item = CustomsItem(
-        description=(rr.product_description or rr.part_number)[:100],
+        description=description[:100],
         quantity=1,
         net_weight=parcel.weight,
         mass_unit=parcel.mass_unit,
@@ -89,7 +101,7 @@ def customs_for(rr: RepairRequest, parcel: Parcel, settings: Settings) -> Custom
         certify_signer=settings.depot_attention,
         items=(item,),
         non_delivery_option="RETURN",
-        contents_explanation=f"Repaired unit returned under {rr.rr_number}",
+        contents_explanation=explanation[:200],
     )
 
 
@@ -110,7 +122,11 @@ def rate_request(rr: RepairRequest, shipment: Shipment, settings: Settings) -> R
     origin, dest = depot_address(settings), return_address(rr)
     parcel = parcel_of(shipment.parcel or {})
     insurance = insurance_for(rr.insurance_requested, declared_value(rr))
-    customs = customs_for(rr, parcel, settings) if origin.country != dest.country else None
+    customs = (
+        customs_for(rr, parcel, settings, repair_return=shipment.purpose == "repair_return")
+        if origin.country != dest.country
+        else None
+    )
     return RateRequest(
         from_address=origin,
         to_address=dest,

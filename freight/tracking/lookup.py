@@ -29,12 +29,20 @@ def _postal(value: str) -> str:
     return _POSTAL_NOISE.sub("", value).upper()
 
 
-def check_rate(settings: Settings, *, holder: Any, client: str, now: datetime) -> None:
-    """429 with Retry-After once a client exceeds lookup_rate_per_minute."""
-    wait = limiter_for(holder, settings).hit(f"lookup:{client}", now=now)
+def client_address(request: Any) -> str:
+    """The caller's address for rate limits (the socket peer)."""
+    return request.client.host if request.client else "unknown"
+
+
+def check_rate(
+    settings: Settings, *, holder: Any, client: str, now: datetime, scope: str = "lookup"
+) -> None:
+    """429 with Retry-After once a client exceeds lookup_rate_per_minute in this scope (the
+    public endpoints each count on their own: lookup, submissions, warranty)."""
+    wait = limiter_for(holder, settings).hit(f"{scope}:{client}", now=now)
     if wait is not None:
         raise TooManyRequestsError(
-            "Too many lookups from this address; try again in a minute.", retry_after=wait
+            "Too many requests from this address; try again in a minute.", retry_after=wait
         )
 
 
