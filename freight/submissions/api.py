@@ -57,6 +57,13 @@ def _out(
     return submission_out(session, sub, staff=caller.kind == "staff", settings=settings, now=now)  # type: ignore[arg-type]
 
 
+def submission_rate(request: Request, settings: SettingsDep, now: NowDep) -> str:
+    """Count every attempt, well-formed or not: this runs before the body is validated."""
+    client = client_address(request)
+    check_rate(settings, holder=request.app.state, client=client, now=now, scope="submission")
+    return client
+
+
 @router.post(
     "",
     status_code=201,
@@ -64,12 +71,15 @@ def _out(
     responses=problem_responses(409, 422, 429),
 )
 def submit(
-    body: SubmissionIn, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
+    client: Annotated[str, Depends(submission_rate)],
+    body: SubmissionIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
 ) -> SubmissionCreatedOut:
     """Anyone: submit a repair or credit-return request for 1–20 units, accepting the policy
     (P-AGREE). The answer carries a token scoped to this request."""
-    client = client_address(request)
-    check_rate(settings, holder=request.app.state, client=client, now=now, scope="submission")
     sub, token, expires = service.submit(
         session,
         data=body,

@@ -140,8 +140,7 @@ def submission_out(
         agreement=AgreementOut(**agreement),
         units=[_unit(session, sub, u, staff=staff, settings=settings, now=now) for u in sub.units],
         messages=[
-            MessageOut(at=m.at, author=m.author, kind=m.kind, text=m.text)
-            for m in sub.messages
+            MessageOut(at=m.at, author=m.author, kind=m.kind, text=m.text) for m in sub.messages
         ],
         documents=[document_out(d) for d in repo.documents(session, sub.id)],
         actions=actions_for(sub.status)

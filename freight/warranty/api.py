@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
 from freight.imports import csv_text
@@ -54,25 +54,23 @@ async def import_registrations(
     return RegistryImportOut(**report.__dict__)
 
 
+def warranty_rate(request: Request, settings: SettingsDep, now: NowDep) -> None:
+    """Count every attempt (junk too): this runs before the body is validated."""
+    client = client_address(request)
+    check_rate(settings, holder=request.app.state, client=client, now=now, scope="warranty")
+
+
 @router.post("/lookup", response_model=WarrantyOut, responses=problem_responses(422, 429))
 def public_lookup(
+    _: Annotated[None, Depends(warranty_rate)],
     body: WarrantyLookupIn,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
 ) -> WarrantyOut:
     """Anyone: a serial's warranty status and end date (rate-limited like the RR lookup)."""
-    check_rate(
-        settings,
-        holder=request.app.state,
-        client=client_address(request),
-        now=now,
-        scope="warranty",
-    )
-    return warranty_public(
-        service.lookup(session, serial=body.serial_number, now=now, settings=settings)
-    )
+    view = service.lookup(session, serial=body.serial_number, now=now, settings=settings)
+    return warranty_public(view)
 
 
 @router.get(
