@@ -46,15 +46,21 @@ def request_body(client: TestClient, *, units: int = 1, **over: Any) -> dict[str
         "kind": "repair",
         "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+1 555 0100"},
         "return_address": {
-            "name": "Ada Lovelace", "street1": "1 Infinite Loop", "city": "Cupertino",
-            "state": "CA", "postal_code": "95014", "country": "US",
+            "name": "Ada Lovelace",
+            "street1": "1 Infinite Loop",
+            "city": "Cupertino",
+            "state": "CA",
+            "postal_code": "95014",
+            "country": "US",
         },
         "units": [unit() for _ in range(units)],
         "proof_of_purchase": {
-            "document_type": "invoice", "reference": "INV-77", "reseller": "Acme Phones",
+            "document_type": "invoice",
+            "reference": "INV-77",
+            "reseller": "Acme Phones",
             "purchase_date": "2026-06-01",
         },
-    }  # fmt: skip
+    }
     body.update(over)
     return body
 
@@ -64,12 +70,14 @@ def credit_body(client: TestClient, **over: Any) -> dict[str, Any]:
         client,
         kind="credit_return",
         proof_of_purchase={
-            "document_type": "web_order", "reference": "WEB-1001",
-            "price": {"amount": "249.99", "currency": "USD"}, "payment_reference": "pi_web_1001",
+            "document_type": "web_order",
+            "reference": "WEB-1001",
+            "price": {"amount": "249.99", "currency": "USD"},
+            "payment_reference": "pi_web_1001",
             "purchase_date": "2026-10-20",
         },
         customer_received_at="2026-10-25T12:00:00Z",
-    )  # fmt: skip
+    )
     body.update(over)
     return body
 

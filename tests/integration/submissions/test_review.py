@@ -1,4 +1,4 @@
-"""Staff review online requests (P-REVIEW): the queue, approve, ask, decline, reply; 409s; emails."""
+"""Staff review online requests (P-REVIEW): queue, approve, ask, decline, reply; 409s; emails."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ from tests.integration.submissions.helpers import (
 from tests.integration.tracking.helpers import run_jobs
 
 
-def _move(client: TestClient, sid: str, action: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
+def _move(
+    client: TestClient, sid: str, action: str, body: dict[str, Any], headers: dict[str, str]
+) -> Any:
     return client.post(f"{API}/rr-submissions/{sid}/{action}", json=body, headers=headers)
 
 
@@ -57,9 +59,16 @@ def test_the_queue_lists_waiting_requests_oldest_first(
 def test_approve_issues_one_rr_per_serial_with_the_window_from_approval(
     client: TestClient, staff: dict[str, str], settings: Settings, clock: Clock
 ) -> None:
-    sub = submit(client, request_body(client, units=3, special_requirements="Ship via FedEx",
-                                      insurance_requested=True,
-                                      declared_value={"amount": "400", "currency": "USD"}))  # fmt: skip
+    sub = submit(
+        client,
+        request_body(
+            client,
+            units=3,
+            special_requirements="Ship via FedEx",
+            insurance_requested=True,
+            declared_value={"amount": "400", "currency": "USD"},
+        ),
+    )
     clock.now += timedelta(days=3)
     resp = _move(client, sub["id"], "approve", {"note": "Thanks"}, staff)
     assert resp.status_code == 200, resp.text
@@ -91,8 +100,9 @@ def test_approve_issues_one_rr_per_serial_with_the_window_from_approval(
     # The customer sees the numbers with a tracking token for each.
     mine = client.get(f"{API}/rr-submissions/{sub['id']}", headers=bearer(sub["token"])).json()
     assert [u["rr_number"] for u in mine["units"]] == numbers
-    label = client.get(mine["units"][0]["carton_label_url"],
-                       headers=bearer(mine["units"][0]["tracking_token"]))  # fmt: skip
+    label = client.get(
+        mine["units"][0]["carton_label_url"], headers=bearer(mine["units"][0]["tracking_token"])
+    )
     assert label.status_code == 200
     assert label.content.startswith(b"%PDF")
 
@@ -124,19 +134,31 @@ def test_request_info_then_the_customer_replies_and_it_is_back_in_the_queue(
 ) -> None:
     sub = submit(client, request_body(client))
     auth = bearer(sub["token"])
-    early = client.post(f"{API}/rr-submissions/{sub['id']}/reply", json={"message": "hi"}, headers=auth)
+    early = client.post(
+        f"{API}/rr-submissions/{sub['id']}/reply", json={"message": "hi"}, headers=auth
+    )
     assert early.status_code == 409
-    asked = _move(client, sub["id"], "request-info", {"message": "Please upload the invoice."}, staff)
+    asked = _move(
+        client, sub["id"], "request-info", {"message": "Please upload the invoice."}, staff
+    )
     assert asked.json()["status"] == "info_requested"
     assert _move(client, sub["id"], "request-info", {"message": "Again?"}, staff).status_code == 409
-    by_staff = client.post(f"{API}/rr-submissions/{sub['id']}/reply", json={"message": "x"},
-                           headers=staff)  # fmt: skip
+    by_staff = client.post(
+        f"{API}/rr-submissions/{sub['id']}/reply", json={"message": "x"}, headers=staff
+    )
     assert by_staff.status_code == 403
-    answered = client.post(f"{API}/rr-submissions/{sub['id']}/reply",
-                           json={"message": "Invoice attached.\nThanks"}, headers=auth)  # fmt: skip
+    answered = client.post(
+        f"{API}/rr-submissions/{sub['id']}/reply",
+        json={"message": "Invoice attached.\nThanks"},
+        headers=auth,
+    )
     assert answered.status_code == 200, answered.text
     assert answered.json()["status"] == "submitted"
-    assert [m["kind"] for m in answered.json()["messages"]] == ["submitted", "info_requested", "reply"]
+    assert [m["kind"] for m in answered.json()["messages"]] == [
+        "submitted",
+        "info_requested",
+        "reply",
+    ]
     queue = client.get(f"{API}/rr-submissions?status=submitted", headers=staff).json()["items"]
     assert sub["id"] in [s["id"] for s in queue]
     run_jobs(settings, clock)
@@ -152,8 +174,11 @@ def test_approval_is_refused_when_a_serial_got_an_rr_meanwhile_and_nothing_is_ha
     sub = submit(client, body)
     # The staff desk opens an RR for the second serial directly (the request holds it, but
     # staff-opened RRs do not look at requests).
-    client.post(f"{API}/repair-requests",
-                json=rr_payload(serial_number=body["units"][1]["serial_number"]), headers=staff)  # fmt: skip
+    client.post(
+        f"{API}/repair-requests",
+        json=rr_payload(serial_number=body["units"][1]["serial_number"]),
+        headers=staff,
+    )
     resp = _move(client, sub["id"], "approve", {}, staff)
     assert resp.status_code == 409
     assert [e["field"] for e in resp.json()["errors"]] == ["units[1].serial_number"]
@@ -169,13 +194,15 @@ def reseller_settings(settings: Settings) -> Settings:
     return settings
 
 
+@pytest.mark.usefixtures("reseller_settings")
 def test_an_unlisted_reseller_is_flagged_and_needs_staff_to_confirm_the_proof(
-    reseller_settings: Settings, client: TestClient, staff: dict[str, str]
+    client: TestClient, staff: dict[str, str]
 ) -> None:
     listed = submit(client, request_body(client))
-    assert client.get(f"{API}/rr-submissions/{listed['id']}", headers=staff).json()["flags"][0][
-        "code"
-    ] == "no_document"
+    assert (
+        client.get(f"{API}/rr-submissions/{listed['id']}", headers=staff).json()["flags"][0]["code"]
+        == "no_document"
+    )
     body = request_body(client)
     body["proof_of_purchase"]["reseller"] = "Grey Market Ltd"
     flagged = submit(client, body)
@@ -209,6 +236,10 @@ def test_staff_see_warranty_and_other_open_requests_per_serial(
     body["proof_of_purchase"]["purchase_date"] = "2020-01-15"
     sub = submit(client, body)
     view = client.get(f"{API}/rr-submissions/{sub['id']}", headers=staff).json()
-    assert view["units"][0]["warranty"] == {"status": "out_of_warranty", "ends_on": "2021-01-14",
-                                            "replaced_by": None, "replaces": None}  # fmt: skip
+    assert view["units"][0]["warranty"] == {
+        "status": "out_of_warranty",
+        "ends_on": "2021-01-14",
+        "replaced_by": None,
+        "replaces": None,
+    }
     assert view["actions"] == ["approve", "decline", "request_info"]

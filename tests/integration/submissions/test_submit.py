@@ -62,7 +62,9 @@ def test_a_request_with_several_units_is_stored_with_the_agreement_and_a_token(
     data = resp.json()
     assert data["status"] == "submitted"
     assert data["token"].startswith("sub.")
-    assert [u["serial_number"] for u in data["units"]] == [u["serial_number"] for u in body["units"]]
+    assert [u["serial_number"] for u in data["units"]] == [
+        u["serial_number"] for u in body["units"]
+    ]
     assert all(u["warranty"]["status"] == "in_warranty" for u in data["units"])  # bought 2026-06
     assert data["agreement"]["policy_version"] == body["policy_version"]
     assert data["agreement"]["agreed_at"].startswith("2026-11-02T17:00")
@@ -81,9 +83,7 @@ def test_a_request_with_several_units_is_stored_with_the_agreement_and_a_token(
         assert u["serial_number"] in text
 
 
-def test_staff_see_where_the_agreement_came_from(
-    client: TestClient, staff: dict[str, str]
-) -> None:
+def test_staff_see_where_the_agreement_came_from(client: TestClient, staff: dict[str, str]) -> None:
     data = submit(client, request_body(client))
     resp = client.get(f"{API}/rr-submissions/{data['id']}", headers=staff)
     agreement = resp.json()["agreement"]
@@ -99,7 +99,10 @@ def test_another_requests_token_cannot_read_it(client: TestClient) -> None:
     assert resp.status_code == 404
     assert client.get(f"{API}/rr-submissions/{first['id']}").status_code == 401
     forged = second["token"][:-4] + "AAAA"
-    assert client.get(f"{API}/rr-submissions/{second['id']}", headers=bearer(forged)).status_code == 401
+    assert (
+        client.get(f"{API}/rr-submissions/{second['id']}", headers=bearer(forged)).status_code
+        == 401
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,11 +113,21 @@ def test_another_requests_token_cannot_read_it(client: TestClient) -> None:
         ({"units": []}, "units"),
         ({"units": [unit() for _ in range(21)]}, "units"),
         ({"insurance_requested": True}, "declared_value"),
-        ({"return_address": {"name": "X", "street1": "1 Main", "city": "Havana",
-                             "postal_code": "10400", "country": "CU"}}, "return_address.country"),
+        (
+            {
+                "return_address": {
+                    "name": "X",
+                    "street1": "1 Main",
+                    "city": "Havana",
+                    "postal_code": "10400",
+                    "country": "CU",
+                }
+            },
+            "return_address.country",
+        ),
         ({"special_requirements": "fragile\u0000"}, "special_requirements"),
     ],
-)  # fmt: skip
+)
 def test_bad_requests_are_refused_naming_the_field_and_nothing_is_stored(
     client: TestClient, session: Session, change: dict[str, Any], field: str
 ) -> None:
@@ -150,8 +163,9 @@ def test_a_serial_twice_in_one_request_names_the_second_unit(
 def test_a_serial_with_an_open_rr_or_in_an_open_request_is_a_409_naming_the_unit(
     client: TestClient, staff: dict[str, str], session: Session
 ) -> None:
-    rr = client.post(f"{API}/repair-requests", json=rr_payload(serial_number="HELD-RR-1"),
-                     headers=staff).json()  # fmt: skip
+    rr = client.post(
+        f"{API}/repair-requests", json=rr_payload(serial_number="HELD-RR-1"), headers=staff
+    ).json()
     first = submit(client, request_body(client))
     taken_by_request = first["units"][0]["serial_number"]
     body = request_body(client)
@@ -171,27 +185,36 @@ def test_credit_returns_need_a_web_order_with_price_and_payment_reference(
     resp = client.post(f"{API}/rr-submissions", json=body)
     assert resp.status_code == 422
     assert set(_fields(resp)) >= {
-        "proof_of_purchase.document_type", "proof_of_purchase.price",
+        "proof_of_purchase.document_type",
+        "proof_of_purchase.price",
         "proof_of_purchase.payment_reference",
-    }  # fmt: skip
+    }
     assert _count(session) == (0, 0)
     assert submit(client, credit_body(client))["kind"] == "credit_return"
 
 
-def test_documents_are_checked_by_content_and_size(
-    client: TestClient, settings: Settings
-) -> None:
+def test_documents_are_checked_by_content_and_size(client: TestClient, settings: Settings) -> None:
     data = submit(client, request_body(client))
     url, auth = f"{API}/rr-submissions/{data['id']}/documents", bearer(data["token"])
-    fake = client.post(url, files={"file": ("invoice.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
-                       headers=auth)  # fmt: skip
+    fake = client.post(
+        url,
+        files={"file": ("invoice.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
+        headers=auth,
+    )
     assert fake.status_code == 422
     assert _fields(fake) == ["file"]
-    big = client.post(url, files={"file": ("big.pdf", PDF + b"0" * (settings.max_document_bytes + 10),
-                                           "application/pdf")}, headers=auth)  # fmt: skip
+    big = client.post(
+        url,
+        files={
+            "file": ("big.pdf", PDF + b"0" * (settings.max_document_bytes + 10), "application/pdf")
+        },
+        headers=auth,
+    )
     assert big.status_code == 413
     assert _fields(big) == ["file"]
-    ok = client.post(url, files={"file": ("scan.bin", PNG, "application/octet-stream")}, headers=auth)
+    ok = client.post(
+        url, files={"file": ("scan.bin", PNG, "application/octet-stream")}, headers=auth
+    )
     assert ok.status_code == 201, ok.text
     assert ok.json()["media_type"] == "image/png"
     again = client.post(url, files={"file": ("again.png", PNG, "image/png")}, headers=auth)
@@ -207,9 +230,11 @@ def test_documents_are_checked_by_content_and_size(
 def test_a_fifty_megabyte_upload_is_refused_before_it_is_read(client: TestClient) -> None:
     data = submit(client, request_body(client))
     blob = PDF + b"0" * 50_000_000
-    resp = client.post(f"{API}/rr-submissions/{data['id']}/documents",
-                       files={"file": ("huge.pdf", blob, "application/pdf")},
-                       headers=bearer(data["token"]))  # fmt: skip
+    resp = client.post(
+        f"{API}/rr-submissions/{data['id']}/documents",
+        files={"file": ("huge.pdf", blob, "application/pdf")},
+        headers=bearer(data["token"]),
+    )
     assert resp.status_code == 413
     assert resp.headers["content-type"].startswith("application/problem+json")
 
@@ -217,8 +242,10 @@ def test_a_fifty_megabyte_upload_is_refused_before_it_is_read(client: TestClient
 def test_submissions_are_rate_limited_like_the_lookup(
     client: TestClient, settings: Settings
 ) -> None:
-    codes = [client.post(f"{API}/rr-submissions", json={"agreed": False}).status_code
-             for _ in range(settings.lookup_rate_per_minute + 2)]  # fmt: skip
+    codes = [
+        client.post(f"{API}/rr-submissions", json={"agreed": False}).status_code
+        for _ in range(settings.lookup_rate_per_minute + 2)
+    ]
     assert codes[: settings.lookup_rate_per_minute] == [422] * settings.lookup_rate_per_minute
     assert codes[-1] == 429
 
@@ -233,7 +260,9 @@ def test_an_rr_opened_by_staff_says_so(open_rr: Any) -> None:
 def test_a_staff_credit_return_also_needs_a_web_order(
     client: TestClient, staff: dict[str, str], session: Session
 ) -> None:
-    resp = client.post(f"{API}/repair-requests", json=rr_payload(kind="credit_return"), headers=staff)
+    resp = client.post(
+        f"{API}/repair-requests", json=rr_payload(kind="credit_return"), headers=staff
+    )
     assert resp.status_code == 422
     assert "proof_of_purchase.document_type" in _fields(resp)
     session.expire_all()

@@ -22,12 +22,20 @@ CSV = (
 )
 
 
-def _import(client: TestClient, staff: dict[str, str], text: str, *, multipart: bool = False) -> Any:
+def _import(
+    client: TestClient, staff: dict[str, str], text: str, *, multipart: bool = False
+) -> Any:
     if multipart:
-        return client.post(f"{API}/warranty/registrations", headers=staff,
-                           files={"file": ("registry.csv", text.encode(), "text/csv")})  # fmt: skip
-    return client.post(f"{API}/warranty/registrations", content=text.encode(),
-                       headers={**staff, "Content-Type": "text/csv"})  # fmt: skip
+        return client.post(
+            f"{API}/warranty/registrations",
+            headers=staff,
+            files={"file": ("registry.csv", text.encode(), "text/csv")},
+        )
+    return client.post(
+        f"{API}/warranty/registrations",
+        content=text.encode(),
+        headers={**staff, "Content-Type": "text/csv"},
+    )
 
 
 def _units(session: Session) -> int:
@@ -43,7 +51,9 @@ def test_import_is_idempotent_and_reports_what_changed(
     assert first.json() == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0}
     again = _import(client, staff, CSV, multipart=True)
     assert again.json() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3}
-    fixed = _import(client, staff, "serial_number,part_number,shipped_on\nwr-new-1,MAX-1000,2026-07-01\n")
+    fixed = _import(
+        client, staff, "serial_number,part_number,shipped_on\nwr-new-1,MAX-1000,2026-07-01\n"
+    )
     assert fixed.json() == {"rows": 1, "created": 0, "updated": 1, "unchanged": 0}
     assert _units(session) == 3
     one = client.get(f"{API}/warranty/WR-NEW-1", headers=staff).json()
@@ -54,19 +64,25 @@ def test_import_is_idempotent_and_reports_what_changed(
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        ("serial_number,part_number,shipped_on\nA1,P,2026-01-01\nA2,P,2026-13-40\n",
-         "file.row3.shipped_on"),
+        (
+            "serial_number,part_number,shipped_on\nA1,P,2026-01-01\nA2,P,2026-13-40\n",
+            "file.row3.shipped_on",
+        ),
         ("serial_number,part_number,shipped_on\nA1,P,01/02/2026\n", "file.row2.shipped_on"),
         ("serial_number,part_number,shipped_on\nA1,P,1850-01-01\n", "file.row2.shipped_on"),
         ("serial_number,part_number,shipped_on,colour\nA1,P,2026-01-01,red\n", "file.row1.colour"),
         ("serial_number,shipped_on\nA1,2026-01-01\n", "file.row1.part_number"),
-        ("serial_number,part_number,shipped_on,warranty_months\nA1,P,2026-01-01,twelve\n",
-         "file.row2.warranty_months"),
-        ("serial_number,part_number,shipped_on\nA1,P,2026-01-01\nA1,Q,2026-01-01\n",
-         "file.row3.serial_number"),
+        (
+            "serial_number,part_number,shipped_on,warranty_months\nA1,P,2026-01-01,twelve\n",
+            "file.row2.warranty_months",
+        ),
+        (
+            "serial_number,part_number,shipped_on\nA1,P,2026-01-01\nA1,Q,2026-01-01\n",
+            "file.row3.serial_number",
+        ),
         ("serial_number,part_number,shipped_on\n", "file.row1.file"),
     ],
-)  # fmt: skip
+)
 def test_bad_rows_are_named_by_row_and_column_and_nothing_is_imported(
     client: TestClient, staff: dict[str, str], session: Session, text: str, field: str
 ) -> None:
@@ -86,13 +102,20 @@ def test_lookups_for_staff_and_for_anyone(
     assert staff_view["rule"] == "P-WARRANTY"
     assert "first shipment" in staff_view["reason"]
     long = client.post(f"{API}/warranty/lookup", json={"serial_number": "wr-long-1"}).json()
-    assert long == {"serial_number": "WR-LONG-1", "status": "in_warranty", "ends_on": "2027-01-14",
-                    "replaced_by": None, "replaces": None}  # fmt: skip
+    assert long == {
+        "serial_number": "WR-LONG-1",
+        "status": "in_warranty",
+        "ends_on": "2027-01-14",
+        "replaced_by": None,
+        "replaces": None,
+    }
     unknown = client.post(f"{API}/warranty/lookup", json={"serial_number": "NOPE-1"}).json()
     assert unknown["status"] == "unknown"
     assert client.get(f"{API}/warranty/WR-OLD-1").status_code == 401
-    codes = [client.post(f"{API}/warranty/lookup", json={"serial_number": "X1"}).status_code
-             for _ in range(settings.lookup_rate_per_minute + 1)]  # fmt: skip
+    codes = [
+        client.post(f"{API}/warranty/lookup", json={"serial_number": "X1"}).status_code
+        for _ in range(settings.lookup_rate_per_minute + 1)
+    ]
     assert codes[-1] == 429
 
 
@@ -102,19 +125,27 @@ def long_terms(settings: Settings) -> Settings:
     return settings
 
 
+@pytest.mark.usefixtures("long_terms")
 def test_terms_come_from_the_part_number_with_a_default(
-    long_terms: Settings, client: TestClient, staff: dict[str, str]
+    client: TestClient, staff: dict[str, str]
 ) -> None:
-    _import(client, staff, "serial_number,part_number,shipped_on\nT1,max-1000,2025-01-10\n"
-                           "T2,OTHER-9,2025-01-10\n")  # fmt: skip
+    _import(
+        client,
+        staff,
+        "serial_number,part_number,shipped_on\nT1,max-1000,2025-01-10\nT2,OTHER-9,2025-01-10\n",
+    )
     assert client.get(f"{API}/warranty/T1", headers=staff).json()["ends_on"] == "2027-01-09"
     assert client.get(f"{API}/warranty/T2", headers=staff).json()["ends_on"] == "2025-07-09"
 
 
 def _receipt(flow: Flow, rr: str, **extra: Any) -> Any:
     serial = flow.rr(rr)["serial_number"]
-    body = {"rr_marked_on_carton": True, "freight_collect": False, "visible_damage": False,
-            "serial_number_seen": serial} | extra  # fmt: skip
+    body = {
+        "rr_marked_on_carton": True,
+        "freight_collect": False,
+        "visible_damage": False,
+        "serial_number_seen": serial,
+    } | extra
     return flow.client.post(f"{API}/repair-requests/{rr}/receipt", json=body, headers=flow.staff)
 
 
@@ -126,7 +157,9 @@ def test_the_receiving_desk_rejects_a_unit_the_registry_says_is_out_of_warranty(
     outside = flow.open_rr(serial_number="WR-OLD-1")
     rejected = _receipt(flow, outside).json()
     assert rejected["accepted"] is False
-    assert [(r["rule"], r["code"]) for r in rejected["reasons"]] == [("P-WARRANTY", "out_of_warranty")]
+    assert [(r["rule"], r["code"]) for r in rejected["reasons"]] == [
+        ("P-WARRANTY", "out_of_warranty")
+    ]
     assert "2025-01-14" in rejected["reasons"][0]["reason"]
     assert rejected["repair_request"]["status"] == "rejected"
 
@@ -138,12 +171,20 @@ def test_staff_may_override_the_registry_with_a_note(flow: Flow) -> None:
     assert no_note.status_code == 422
     assert [e["field"] for e in no_note.json()["errors"]] == ["warranty_override_note"]
     assert flow.rr(rr)["status"] == "issued"  # nothing was logged
-    ok = _receipt(flow, rr, warranty_override="in_warranty",
-                  warranty_override_note="Ship date in the registry is wrong; invoice says 2025")  # fmt: skip
+    ok = _receipt(
+        flow,
+        rr,
+        warranty_override="in_warranty",
+        warranty_override_note="Ship date in the registry is wrong; invoice says 2025",
+    )
     assert ok.json()["accepted"] is True
     inside = flow.open_rr(serial_number="WR-NEW-1")
-    out = _receipt(flow, inside, warranty_override="out_of_warranty",
-                   warranty_override_note="Liquid damage inside (exclusion d)").json()  # fmt: skip
+    out = _receipt(
+        flow,
+        inside,
+        warranty_override="out_of_warranty",
+        warranty_override_note="Liquid damage inside (exclusion d)",
+    ).json()
     assert out["accepted"] is False
     assert out["reasons"][0]["rule"] == "P-WARRANTY"
     assert "Liquid damage" in out["reasons"][0]["reason"]
