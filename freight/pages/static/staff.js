@@ -36,6 +36,10 @@
     if (["issued", "inbound_in_transit", "received", "in_repair"].includes(r.status)) moves.push("cancelled");
     $("d-actions").innerHTML = moves.map((m) => `<button type="button" data-move="${m}">Move to ${m}</button> `).join("");
     $("receipt").hidden = !["issued", "inbound_in_transit"].includes(r.status);
+    if (!$("receipt").hidden) {
+      const w = await RRF.api("GET", "/api/v1/warranty/" + encodeURIComponent(r.serial_number), null, tok());
+      $("r-warranty").textContent = w.ok ? "Warranty registry: " + w.data.reason : "";
+    }
     $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status);
     $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
       `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
@@ -95,6 +99,7 @@
       rr_marked_on_carton: $("r-marked").checked, freight_collect: $("r-collect").checked,
       visible_damage: $("r-damage").checked, third_party_equipment: $("r-third").checked,
       out_of_warranty: $("r-oow").checked, serial_number_seen: $("r-serial").value.trim() || null, notes: $("r-notes").value,
+      warranty_override: $("r-override").value || null, warranty_override_note: $("r-override-note").value,
     }, tok());
     if (res.ok) { showRR(rr); listRRs(false); listClaims(); } else RRF.showError("detail-error", res.data);
   });
