@@ -50,13 +50,13 @@ def finance_page(request: Request) -> HTMLResponse:
 def policy_page(request: Request) -> HTMLResponse:
     """The Return Policy with its "I agree" control (P-AGREE), which opens the request form."""
     doc = current_policy(request.app.state.settings)
-    return templates.TemplateResponse(request, "policy.html", {"title": "Return Policy", "doc": doc})
+    return templates.TemplateResponse(
+        request, "policy.html", {"title": "Return Policy", "doc": doc}
+    )
 
 
 @router.get("/request", response_class=HTMLResponse)
-def request_form(
-    request: Request, policy_version: str = "", agree: str = ""
-) -> HTMLResponse:
+def request_form(request: Request, policy_version: str = "", agree: str = "") -> HTMLResponse:
     """The request form, only after "I agree" on the current policy; else the way to it."""
     doc = current_policy(request.app.state.settings)
     agreed = agree == "1" and policy_version == doc.version
@@ -69,7 +69,9 @@ def request_form(
 
 @router.get("/request/{submission_id}", response_class=HTMLResponse)
 def request_status(request: Request, submission_id: str) -> HTMLResponse:
-    ok = submission_id.startswith("sub_") and submission_id[4:].isalnum() and len(submission_id) < 41
+    ok = (
+        submission_id.startswith("sub_") and submission_id[4:].isalnum() and len(submission_id) < 41
+    )
     return templates.TemplateResponse(
         request, "request_status.html",
         {"title": "Your request", "submission_id": submission_id if ok else ""},
