@@ -11,7 +11,7 @@ from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep, get_principa
 from freight.errors import ForbiddenError, UnauthorizedError
 from freight.problems import problem_responses
 from freight.settings import Settings
-from freight.submissions import review, service
+from freight.submissions import documents, review, service
 from freight.submissions.rules import EXTENSIONS, TOKEN_PREFIX, read_token
 from freight.submissions.schemas import (
     ApproveIn,
@@ -149,7 +149,7 @@ def upload_document(
 ) -> DocumentOut:
     """Proof of purchase: one PDF, JPEG or PNG of at most 10 MB (checked by its content)."""
     data = file.file.read(settings.max_document_bytes + 1)
-    doc, created = service.add_document(
+    doc, created = documents.add_document(
         session,
         caller=caller,
         submission_id=submission_id,
@@ -178,7 +178,7 @@ def download_document(
     session: SessionDep,
 ) -> Response:
     """The stored document, as uploaded."""
-    doc = service.read_document(
+    doc = documents.read_document(
         session, caller=caller, submission_id=submission_id, document_id=document_id
     )
     return Response(
