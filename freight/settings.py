@@ -165,6 +165,13 @@ class Settings(BaseSettings):
             return [p.strip().strip("'\"") for p in text.split(",") if p.strip()]
         return value
 
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"FREIGHT_POLICY_FILE {value} is not a readable file")
+        return value
+
     @field_validator("warranty_months")
     @classmethod
     def _months(cls, value: dict[str, int]) -> dict[str, int]:

@@ -71,6 +71,10 @@ def pay_refund(session: Session, *, refund_id: str, payments: PaymentsPort, now:
         return  # already paid (or given up): a rerun changes nothing
     rr = session.get(RepairRequest, record.rr_id, with_for_update=True)
     assert rr is not None
+    if rr.status != RRStatus.RECEIVED:  # e.g. staff cancelled it meanwhile: pay nothing
+        record.status, record.updated_at = "failed", now
+        record.failure_reason = f"The Repair Request is {rr.status}; no refund was made."
+        return
     amount = Money(record.refund, record.currency)
     if amount.amount > 0:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from freight.repairs.rules import (
     new_rr_number,
 )
 from freight.repairs.schemas import ReceiptIn, RepairRequestIn
-from freight.repairs.warranty_check import receipt_warranty
+from freight.repairs.warranty_check import purchase_date_of, receipt_warranty
 from freight.settings import Settings
 from freight.terms.rules import FreightTerms, decide_terms
 from freight.text import refuse_control_characters
@@ -213,6 +213,15 @@ def change_status(
     return rr
 
 
+def credit_window_start(rr: RepairRequest) -> datetime | None:
+    """P-CREDIT: the 30 days run from the customer's receipt, else from the end of the web
+    order's purchase day (the product cannot have arrived before it was bought)."""
+    if rr.customer_received_at is not None:
+        return rr.customer_received_at
+    bought = purchase_date_of(rr)
+    return datetime.combine(bought + timedelta(days=1), time.min, UTC) if bought else None
+
+
 def record_receipt(
     session: Session,
     *,
@@ -247,7 +256,7 @@ def record_receipt(
     )
     decision = decide_receipt(
         inspection, expected_serial=rr.serial_number, kind=rr.kind,  # type: ignore[arg-type]
-        now=now, customer_received_at=rr.customer_received_at,
+        now=now, customer_received_at=credit_window_start(rr),
         credit_days=settings.credit_return_days,
     )  # fmt: skip
     receipt = Receipt(
@@ -259,7 +268,12 @@ def record_receipt(
     )  # fmt: skip
     session.add(receipt)
     rr.received_at = now
-    if decision.accepted:
+    if decision.accepted and rr.kind == "credit_return":
+        repo.add_history(
+            session, rr, to_status=RRStatus.RECEIVED, actor=actor, at=now, rule="P-CREDIT",
+            note="Return for credit received in its original packaging; refund queued",
+        )  # fmt: skip
+    elif decision.accepted:
         rr.repair_due = business_calendar(settings).repair_due(
             now, settings.repair_sla_working_days
         )

@@ -219,3 +219,22 @@ def test_an_online_credit_return_goes_from_request_to_refund(
     mine = flow.client.get(f"{API}/rr-submissions/{sub['id']}", headers=bearer(sub["token"])).json()
     assert mine["units"][0]["rr_number"] == rr
     assert emails_of(settings, "credit_refunded")
+
+
+def test_without_a_receipt_date_the_window_runs_from_the_purchase_date(flow: Flow) -> None:
+    pop = dict(WEB_ORDER, purchase_date=(flow.clock.now - timedelta(days=40)).date().isoformat())
+    rr = flow.open_rr(kind="credit_return", proof_of_purchase=pop)
+    receipt = flow.receive(rr, original_packaging=True)
+    assert receipt["accepted"] is False
+    assert "credit_window_expired" in [r["code"] for r in receipt["reasons"]]
+
+
+def test_a_credit_return_cancelled_before_the_refund_job_ran_is_not_refunded(flow: Flow) -> None:
+    rr = _credit_rr(flow)
+    flow.receive(rr, original_packaging=True)
+    flow.move(rr, "cancelled")
+    flow.drain()
+    data = flow.rr(rr)
+    assert data["status"] == "cancelled"
+    assert data["credit_refund"]["status"] == "failed"
+    assert _refunds(flow) == []

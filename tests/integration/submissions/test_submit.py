@@ -267,3 +267,28 @@ def test_a_staff_credit_return_also_needs_a_web_order(
     assert "proof_of_purchase.document_type" in _fields(resp)
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(RepairRequest)) == 0
+
+
+def test_the_policy_file_setting_replaces_the_shipped_text(
+    settings: Settings, client: TestClient, tmp_path: Any
+) -> None:
+    shipped = client.get(f"{API}/policy").json()
+    custom = tmp_path / "policy.txt"
+    custom.write_text("Return Policy\nNew terms from 2027.\n", encoding="utf-8")
+    settings.policy_file = custom
+    doc = client.get(f"{API}/policy").json()
+    assert doc["text"] == "Return Policy\nNew terms from 2027.\n"
+    assert doc["version"] != shipped["version"]
+    old = request_body(client)
+    old["policy_version"] = shipped["version"]
+    resp = client.post(f"{API}/rr-submissions", json=old)
+    assert resp.status_code == 422
+    assert _fields(resp) == ["policy_version"]
+    assert client.post(f"{API}/rr-submissions", json=request_body(client)).status_code == 201
+
+
+def test_a_missing_policy_file_is_refused_at_start(tmp_path: Any) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not a readable file"):
+        Settings(policy_file=tmp_path / "nope.txt")
