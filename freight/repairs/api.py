@@ -93,7 +93,7 @@ def change_status(
 
 @router.post(
     "/repair-requests/{rr_number}/replacement", response_model=RepairRequestOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )  # fmt: skip
 def choose_replacement(
     rr_number: str, body: ReplacementIn, who: StaffDep, session: SessionDep,

@@ -68,7 +68,7 @@ def submission_rate(request: Request, settings: SettingsDep, now: NowDep) -> str
     "",
     status_code=201,
     response_model=SubmissionCreatedOut,
-    responses=problem_responses(409, 422, 429),
+    responses=problem_responses(400, 409, 413, 422, 429),
 )
 def submit(
     client: Annotated[str, Depends(submission_rate)],
@@ -135,7 +135,7 @@ def get_submission(
     response_model=DocumentOut,
     responses={
         200: {"description": "The same file was already attached", "model": DocumentOut},
-        **problem_responses(401, 403, 404, 409, 413, 422),
+        **problem_responses(400, 401, 403, 404, 409, 413, 422),
     },
 )
 def upload_document(
@@ -194,7 +194,7 @@ def download_document(
 @router.post(
     "/{submission_id}/reply",
     response_model=SubmissionOut,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 def customer_reply(
     submission_id: SubmissionId,
@@ -218,7 +218,7 @@ def customer_reply(
     return _out(session, sub, caller, settings, now)
 
 
-_STAFF_MOVE = problem_responses(401, 403, 404, 409, 422)
+_STAFF_MOVE = problem_responses(400, 401, 403, 404, 409, 413, 422)
 
 
 @router.post("/{submission_id}/approve", response_model=SubmissionOut, responses=_STAFF_MOVE)

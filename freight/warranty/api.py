@@ -42,7 +42,7 @@ _CSV_BODY = {
     "/registrations",
     response_model=RegistryImportOut,
     openapi_extra=_CSV_BODY,
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def import_registrations(
     request: Request, _: StaffDep, session: SessionDep, now: NowDep
@@ -60,7 +60,7 @@ def warranty_rate(request: Request, settings: SettingsDep, now: NowDep) -> None:
     check_rate(settings, holder=request.app.state, client=client, now=now, scope="warranty")
 
 
-@router.post("/lookup", response_model=WarrantyOut, responses=problem_responses(422, 429))
+@router.post("/lookup", response_model=WarrantyOut, responses=problem_responses(400, 413, 422, 429))
 def public_lookup(
     _: Annotated[None, Depends(warranty_rate)],
     body: WarrantyLookupIn,
