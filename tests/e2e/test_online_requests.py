@@ -68,7 +68,8 @@ def test_customer_requests_two_units_and_staff_approve_them(server: Server, page
     assert "invoice.pdf" in (page.text_content("#documents") or "")
     status_url = page.url
 
-    staff = page.context.browser.new_context().new_page()
+    staff_context = page.context.browser.new_context()
+    staff = staff_context.new_page()
     staff.goto(server.url + "/staff")
     staff.fill("#token", _staff_token(server))
     staff.click("#save-token")
@@ -89,6 +90,7 @@ def test_customer_requests_two_units_and_staff_approve_them(server: Server, page
     assert len(rr_numbers) == 2
     assert all(n.startswith("RR-") and n in done for n in rr_numbers)
     staff.screenshot(path=str(server.data_dir / "review.png"))
+    staff_context.close()
 
     page.goto(status_url)  # the customer comes back (token kept for this tab)
     page.wait_for_selector("#summary:not([hidden])")
