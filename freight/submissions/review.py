@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -49,7 +50,7 @@ def _decode(cursor: str) -> tuple[str, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, sid = raw.split("|")
         datetime.fromisoformat(at)
-        if not sid.startswith("sub_"):
+        if not re.fullmatch(r"sub_[0-9a-f]{1,36}", sid):
             raise ValueError(sid)
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid("cursor", "is not a cursor this API returned") from exc
