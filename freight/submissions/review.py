@@ -20,8 +20,8 @@ from freight.repairs.service import Origin, open_rr
 from freight.settings import Settings
 from freight.submissions import repository as repo
 from freight.submissions.models import RRSubmission, SubmissionMessage, SubmissionUnit
-from freight.submissions.rules import OPEN, SubmissionStatus, check_move
-from freight.submissions.service import _checked, check_serials_free, email, get_submission
+from freight.submissions.rules import OPEN, SubmissionStatus
+from freight.submissions.service import as_conflict, check_serials_free, email, get_submission
 from freight.submissions.views import flags_for
 
 log = logging.getLogger("freight.submissions")
@@ -78,7 +78,7 @@ def approve(
 ) -> tuple[RRSubmission, list[RepairRequest]]:
     """P-REVIEW: one RR per serial (30-day window from now), the numbers emailed once."""
     sub = get_submission(session, submission_id, lock=True)
-    target = _checked(lambda: check_move("approve", sub.status))
+    target = as_conflict("approve", sub.status)
     blocking = [f for f in flags_for(session, sub, settings=settings, now=now) if f.blocks_approval]
     if blocking and not proof_confirmed:
         raise invalid("proof_confirmed", blocking[0].message)
@@ -180,7 +180,7 @@ def request_info(
 ) -> RRSubmission:
     """Ask the customer for more (e.g. the proof of purchase); they answer with a reply."""
     sub = get_submission(session, submission_id, lock=True)
-    target = _checked(lambda: check_move("request_info", sub.status))
+    target = as_conflict("request_info", sub.status)
     note = _message(sub, kind="info_requested", actor=actor, text=message.strip(), now=now)
     sub.status = target.value
     session.flush()
@@ -207,7 +207,7 @@ def decline(
 ) -> RRSubmission:
     """Decline with a reason; the serials are free again."""
     sub = get_submission(session, submission_id, lock=True)
-    target = _checked(lambda: check_move("decline", sub.status))
+    target = as_conflict("decline", sub.status)
     _message(sub, kind="declined", actor=actor, text=reason.strip(), now=now)
     sub.status, sub.decline_reason = target.value, reason.strip()
     sub.reviewed_by, sub.reviewed_at = actor, now

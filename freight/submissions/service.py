@@ -13,12 +13,19 @@ from sqlalchemy.orm import Session
 
 from freight.agreement.rules import agreement, check_agreement
 from freight.agreement.service import current_policy
-from freight.errors import AppError, FieldError, NotFoundError, ValidationFailedError
+from freight.errors import (
+    AppError,
+    ConflictError,
+    FieldError,
+    NotFoundError,
+    ValidationFailedError,
+)
 from freight.geo.rules import ExportRestrictedError
 from freight.notifications.service import base_context, send_email
 from freight.repairs import repository as rr_repo
 from freight.repairs.rules import credit_return_problems
 from freight.repairs.service import outbound_terms
+from freight.rules import TransitionError
 from freight.settings import Settings
 from freight.submissions import repository as repo
 from freight.submissions.models import (
@@ -281,7 +288,7 @@ def reply(
     """The customer answers a question: the request goes back to the review queue."""
     check_access(caller, submission_id)
     sub = get_submission(session, submission_id, lock=True)
-    target = _checked(lambda: check_move("reply", sub.status))
+    target = as_conflict("reply", sub.status)
     text = message.strip()
     note = SubmissionMessage(at=now, author="customer", actor=caller.name, kind="reply", text=text)
     sub.messages.append(note)
@@ -298,11 +305,9 @@ def reply(
     return sub
 
 
-def _checked(fn: Any) -> Any:
-    from freight.errors import ConflictError
-    from freight.rules import TransitionError
-
+def as_conflict(action: str, current: str) -> SubmissionStatus:
+    """The status `action` leads to, or a 409 naming the moves the current status allows."""
     try:
-        return fn()
+        return check_move(action, current)
     except TransitionError as exc:
         raise ConflictError(str(exc), current=exc.current, allowed=exc.allowed) from exc
