@@ -31,7 +31,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -335,6 +335,18 @@ def credit_refund(price: Money, fee_rate: Decimal = Decimal("0.20")) -> tuple[Mo
     total = price.quantize()
     fee = (total * fee_rate).quantize()
     return total - fee, fee
+
+
+def credit_window_start(
+    customer_received_at: datetime | None, purchase_date: date | None
+) -> datetime | None:
+    """P-CREDIT: the 30 days run from the customer's receipt of the product, else from the end
+    of the web order's purchase day (it cannot have arrived before it was bought)."""
+    if customer_received_at is not None:
+        return customer_received_at
+    if purchase_date is None:
+        return None
+    return datetime.combine(purchase_date + timedelta(days=1), time.min, UTC)
 
 
 def credit_return_problems(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from freight.repairs.rules import (
     TransitionError,
     check_staff_transition,
     credit_return_problems,
+    credit_window_start,
     decide_receipt,
     inbound_deadline,
     new_rr_number,
@@ -213,15 +214,6 @@ def change_status(
     return rr
 
 
-def credit_window_start(rr: RepairRequest) -> datetime | None:
-    """P-CREDIT: the 30 days run from the customer's receipt, else from the end of the web
-    order's purchase day (the product cannot have arrived before it was bought)."""
-    if rr.customer_received_at is not None:
-        return rr.customer_received_at
-    bought = purchase_date_of(rr)
-    return datetime.combine(bought + timedelta(days=1), time.min, UTC) if bought else None
-
-
 def record_receipt(
     session: Session,
     *,
@@ -256,7 +248,8 @@ def record_receipt(
     )
     decision = decide_receipt(
         inspection, expected_serial=rr.serial_number, kind=rr.kind,  # type: ignore[arg-type]
-        now=now, customer_received_at=credit_window_start(rr),
+        now=now, customer_received_at=credit_window_start(rr.customer_received_at,
+                                                        purchase_date_of(rr)),
         credit_days=settings.credit_return_days,
     )  # fmt: skip
     receipt = Receipt(

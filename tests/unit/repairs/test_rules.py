@@ -423,3 +423,14 @@ def test_a_registry_warranty_finding_replaces_the_checkbox_reason() -> None:
     )  # fmt: skip
     decision = decide_receipt(inspection, expected_serial="SN1", kind="repair", now=NOW)
     assert decision.reasons == (finding,)
+
+
+def test_the_credit_window_starts_at_receipt_else_after_the_purchase_day() -> None:
+    from datetime import date
+
+    from freight.repairs.rules import credit_window_start
+
+    received = datetime(2026, 10, 5, 9, tzinfo=UTC)
+    assert credit_window_start(received, date(2026, 10, 1)) == received
+    assert credit_window_start(None, date(2026, 10, 1)) == datetime(2026, 10, 2, tzinfo=UTC)
+    assert credit_window_start(None, None) is None
