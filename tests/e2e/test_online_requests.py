@@ -120,3 +120,25 @@ def test_a_refused_document_is_said_on_screen_and_nothing_is_sent(
     queue = httpx.get(server.url + "/api/v1/rr-submissions",
                       headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
     assert all(u["serial_number"] != "E2E-ONL-3" for s in queue["items"] for u in s["units"])
+
+
+def test_the_emailed_link_opens_the_request_and_the_token_leaves_the_address_bar(
+    server: Server, page: Any
+) -> None:
+    version = httpx.get(server.url + "/api/v1/policy").json()["version"]
+    body = {
+        "policy_version": version, "agreed": True,
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        "return_address": {"name": "Ada Lovelace", "street1": "1 Infinite Loop",
+                           "city": "Cupertino", "state": "CA", "postal_code": "95014",
+                           "country": "US"},
+        "units": [{"serial_number": "E2E-ONL-9", "part_number": "MAX-1000",
+                   "fault_description": "Dead"}],
+        "proof_of_purchase": {"document_type": "invoice", "reference": "INV-9"},
+    }  # fmt: skip
+    sub = httpx.post(server.url + "/api/v1/rr-submissions", json=body).json()
+    page.goto(f"{server.url}/request/{sub['id']}#token={sub['token']}")
+    page.wait_for_selector("#summary:not([hidden])")
+    assert "E2E-ONL-9" in (page.text_content("#units") or "")
+    assert "#token" not in page.url
+    assert page.locator("#reply-form").is_hidden()  # no question asked yet
