@@ -12,7 +12,7 @@ from freight.errors import AppError, ConflictError, FieldError, NotFoundError, V
 from freight.settings import Settings
 from freight.submissions import repository as repo
 from freight.submissions.models import SubmissionDocument
-from freight.submissions.rules import sniff_document
+from freight.submissions.rules import MAX_DOCUMENTS, sniff_document
 from freight.submissions.service import Caller, check_access, get_submission
 
 
@@ -63,6 +63,11 @@ def add_document(
     existing = repo.document_by_hash(session, sub.id, digest)
     if existing is not None:
         return existing, False
+    if repo.document_count(session, sub.id) >= MAX_DOCUMENTS:
+        raise ConflictError(
+            f"Request {sub.id} already has {MAX_DOCUMENTS} documents; that is the most it keeps.",
+            field="file",
+        )
     name = "".join(c for c in (filename or f"document.{kind[1]}") if c.isprintable())[:200]
     doc = SubmissionDocument(
         submission_id=sub.id,

@@ -24,6 +24,7 @@ from freight.rules import Decision, TransitionError
 RULE = "P-REVIEW"
 POP_RULE = "P-POP"
 MAX_UNITS = 20
+MAX_DOCUMENTS = 10  # per request: enough for invoices and packing slips, not a file store
 
 
 class SubmissionStatus(StrEnum):

@@ -292,3 +292,16 @@ def test_a_missing_policy_file_is_refused_at_start(tmp_path: Any) -> None:
 
     with pytest.raises(ValidationError, match="not a readable file"):
         Settings(policy_file=tmp_path / "nope.txt")
+
+
+def test_a_request_keeps_at_most_ten_documents(client: TestClient) -> None:
+    data = submit(client, request_body(client))
+    url, auth = f"{API}/rr-submissions/{data['id']}/documents", bearer(data["token"])
+    for i in range(10):
+        pdf = PDF + str(i).encode()
+        assert client.post(url, files={"file": (f"{i}.pdf", pdf, "application/pdf")},
+                           headers=auth).status_code == 201  # fmt: skip
+    extra = client.post(url, files={"file": ("x.pdf", PDF + b"x", "application/pdf")}, headers=auth)
+    assert extra.status_code == 409
+    again = client.post(url, files={"file": ("0.pdf", PDF + b"0", "application/pdf")}, headers=auth)
+    assert again.status_code == 200  # a file it already has is still answered
