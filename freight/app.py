@@ -176,6 +176,11 @@ class _TooLarge(Exception):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application, wired from Settings."""
     settings = settings or get_settings()
+    if settings.env != "test":  # tests keep pytest's log capture
+        from freight.logs import configure_for, log_startup_warnings
+
+        configure_for(settings)
+        log_startup_warnings(settings)
     app = FreightAPI(title="RR Freight", version="0.1.0", description=__doc__)
     app.state.settings = settings
     app.state.engine = engine_for(settings.db_url)
@@ -203,22 +208,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # of the framework's per-request work (freight.webhooks.fastpath).
     from freight.metrics import RequestMetrics
 
-    outer: list[Layer] = [(RequestMetrics, {})] if settings.metrics_enabled else []
+    outer: list[Layer] = [(RequestMetrics, request_layer(settings))]
     app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
 
 
+def request_layer(settings: Settings) -> dict[str, Any]:
+    """RequestMetrics' options: request ids and the access log always, counters when enabled."""
+    return {"metrics": settings.metrics_enabled, "trusted_proxies": settings.trusted_proxies}
+
+
 def _background_wiring(app: FastAPI, settings: Settings) -> None:
     """Request ids + metrics, /metrics, and publishing of committed jobs to the broker."""
-    from freight.metrics import RequestMetrics, render_metrics
+    from freight.metrics import RequestMetrics, enable_multiprocess, metrics_route
 
-    if settings.metrics_enabled:
-        app.add_middleware(RequestMetrics)
-
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    def metrics() -> Response:
-        body, content_type = render_metrics(app.state, settings.prometheus_multiproc_dir)
-        return Response(body, media_type=content_type)
+    if settings.prometheus_multiproc_dir:
+        enable_multiprocess(settings.prometheus_multiproc_dir)
+    app.add_middleware(RequestMetrics, **request_layer(settings))
+    if settings.metrics_enabled:  # off: no /metrics route at all (404)
+        metrics_route(app, settings)
 
     # Tests (env=test) run jobs inline with freight.jobs.service.drain; else jobs go to the broker.
     if settings.env != "test":

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from freight.settings import get_settings
+from freight.settings import get_settings, settings_or_exit
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -18,10 +18,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(_: argparse.Namespace) -> int:
-    from freight.migrate import upgrade
+    from freight.migrate import DatabaseUnavailableError, upgrade
 
     settings = get_settings()
-    upgrade(settings)
+    try:
+        upgrade(settings)
+    except DatabaseUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"database at head: {_safe_url(settings.db_url)}")
     return 0
 
@@ -119,10 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from freight.metrics import configure_logging
+    from freight.logs import configure_for, log_startup_warnings
 
-    configure_logging(get_settings().log_level)
     args = build_parser().parse_args(argv)
+    settings = settings_or_exit()
+    configure_for(settings)  # JSON lines, this deployment's secrets masked
+    log_startup_warnings(settings)
     handler: Handler = args.handler
     return handler(args)
 

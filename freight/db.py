@@ -107,7 +107,15 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    from freight.settings import get_settings
+
+    # Per process: API processes × worker processes × (pool + overflow) must stay under the
+    # server's max_connections (README, "Running in production").
+    settings = get_settings()
+    return create_engine(
+        url, pool_pre_ping=True,
+        pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=8)

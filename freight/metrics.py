@@ -1,22 +1,22 @@
-"""Observability: Prometheus metrics, request ids, and structured (JSON) logs with request/task ids.
+"""Observability: Prometheus metrics, request ids and the access log (logs: freight/logs.py).
 
-Counters live in the process that counts them. With several API processes (gunicorn -w N) set
-PROMETHEUS_MULTIPROC_DIR (read by prometheus_client; mirrored in Settings) to an empty directory so
-/metrics adds up every process. Queue depth, jobs by status and stored webhook events are read from
-the database and the broker at scrape time, so they are right whichever process answers.
+Counters live in the process that counts them unless FREIGHT_PROMETHEUS_MULTIPROC_DIR (or
+PROMETHEUS_MULTIPROC_DIR) names a directory the host's processes share: then /metrics adds up
+every process (gunicorn's config makes one when unset). Queue depth, jobs by status and stored
+webhook events are read from the database and the broker, cached for a few seconds, so they are
+right whichever process answers and scrapes cost the database nothing.
 """
 
 from __future__ import annotations
 
+import hmac
 import itertools
-import json
 import logging
 import os
 import secrets
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from prometheus_client import (
@@ -27,9 +27,16 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_LOG_CONTEXT: ContextVar[dict[str, str]] = ContextVar("freight_log_context", default={})  # noqa: B039
+from freight.logs import _LOG_CONTEXT, ACCESS_LOGGER
+from freight.logs import configure_logging as configure_logging  # re-exported (older imports)
+from freight.logs import log_context as log_context
+from freight.proxies import client_address
+
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 HTTP_REQUESTS = Counter(
     "freight_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
@@ -46,61 +53,17 @@ TASKS = Counter(
 )
 
 
-# Logs ---------------------------------------------------------------------------------------
-
-
-@contextmanager
-def log_context(**values: object) -> Iterator[None]:
-    """Add ids (request_id, task_id, job_id …) to every log record written inside the block."""
-    token = _LOG_CONTEXT.set({**_LOG_CONTEXT.get(), **{k: str(v) for k, v in values.items()}})
-    try:
-        yield
-    finally:
-        _LOG_CONTEXT.reset(token)
-
-
-def current_context() -> dict[str, str]:
-    return dict(_LOG_CONTEXT.get())
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, event, the context ids, any `extra`."""
-
-    _SKIP = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
-
-    def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "event": record.getMessage(),
-            **_LOG_CONTEXT.get(),
-        }
-        out.update({k: v for k, v in record.__dict__.items() if k not in self._SKIP})
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str)
-
-
-def configure_logging(level: str = "INFO") -> None:
-    """Structured logs on stderr for the API, worker, beat and CLI."""
-    handler = logging.StreamHandler()
-    formatter = JsonFormatter()
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-
-
 # HTTP ---------------------------------------------------------------------------------------
 
 
 class RequestMetrics:
-    """ASGI middleware: a request id (X-Request-ID in and out, in every log line) and metrics."""
+    """ASGI middleware: a request id (X-Request-ID in and out, in every log line), the access log
+    line and (unless metrics are off) the request counters."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(
+        self, app: ASGIApp, *, metrics: bool = True, trusted_proxies: Sequence[str] = ()
+    ) -> None:
+        self.app, self.metrics, self.trusted = app, metrics, tuple(trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -122,10 +85,25 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            if access_log.isEnabledFor(logging.INFO):
+                self._access(scope, status, seconds)
             _LOG_CONTEXT.reset(token)
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope.get("method", "GET")
-            _record(method, route, str(status), time.perf_counter() - started)
+            if self.metrics:
+                route = getattr(scope.get("route"), "path", None) or "unmatched"
+                _record(scope.get("method", "GET"), route, str(status), seconds)
+
+    def _access(self, scope: Scope, status: int, seconds: float) -> None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        peer = (scope.get("client") or (None,))[0]
+        forwarded = b", ".join(v for n, v in scope.get("headers", ()) if n == b"x-forwarded-for")
+        path = f"{scope.get('path', '')}?{query}" if query else scope.get("path")
+        extra = {
+            "method": scope.get("method"), "path": path,
+            "status": status, "duration_ms": round(seconds * 1000, 2),
+            "client": client_address(peer, forwarded.decode("latin-1"), self.trusted),
+        }  # fmt: skip
+        access_log.info("http.request", extra=extra)
 
 
 # Labelled children by (method, route, status): `labels()` per request costs a lock and a lookup.
@@ -162,12 +140,54 @@ def _incoming_id(scope: Scope) -> str | None:
 
 # /metrics -----------------------------------------------------------------------------------
 
+_MULTIPROC: list[str | None] = [None]
 
-class StateCollector:
-    """Gauges read at scrape time: jobs by task/status, outbox backlog, broker queue depth."""
 
-    def __init__(self, app_state: Any) -> None:
-        self.state = app_state
+def enable_multiprocess(directory: str) -> None:
+    """Count in files under `directory`, shared by this host's processes (call before counting).
+
+    prometheus_client keeps one file per process there; /metrics (here, or a worker's port) adds
+    them up, so every process answers with the same totals. The directory must be emptied when
+    the deployment starts (freight.gunicorn_conf and `freight serve` do).
+    """
+    from prometheus_client import values
+
+    os.makedirs(directory, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # prometheus_client's own switch
+    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    _MULTIPROC[0] = directory
+
+
+def counters_registry() -> Any:
+    """This process's counters, or every process's when counting in a shared directory."""
+    from prometheus_client import REGISTRY
+
+    if _MULTIPROC[0] is None:
+        return REGISTRY
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=_MULTIPROC[0])  # type: ignore[no-untyped-call]
+    return registry
+
+
+class StateGauges:
+    """Gauges read from the database and the broker: jobs by task/status, stored webhook events,
+    queue depth. Read at most once per `ttl` seconds, so scrapes (from several Prometheus
+    servers, every few seconds) never add database or Redis load of their own."""
+
+    def __init__(self, app_state: Any, ttl: float) -> None:
+        self.state, self.ttl = app_state, ttl
+        self._at, self._families = -1e9, b""
+        self._lock = threading.Lock()
+
+    def exposition(self) -> bytes:
+        with self._lock:
+            if time.monotonic() - self._at >= self.ttl:
+                registry = CollectorRegistry()
+                registry.register(self)
+                self._families, self._at = generate_latest(registry), time.monotonic()
+            return self._families
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from freight.jobs.service import job_counts
@@ -196,17 +216,31 @@ class StateCollector:
         yield depth
 
 
-def render_metrics(app_state: Any, multiproc_dir: str | None) -> tuple[bytes, str]:
-    """The Prometheus exposition for this process (or all processes) plus the state gauges."""
-    from prometheus_client import REGISTRY
+def metrics_route(app: Any, settings: Any) -> None:
+    """GET /metrics: every process's counters plus the cached state gauges; a bearer token when
+    FREIGHT_METRICS_TOKEN is set (SPEC §10)."""
+    gauges = StateGauges(app.state, settings.metrics_cache_seconds)
+    expected = f"Bearer {settings.metrics_token}".encode() if settings.metrics_token else None
 
-    if multiproc_dir:
-        from prometheus_client import multiprocess
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)  # type: ignore[untyped-decorator]
+    def metrics(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            detail = "/metrics needs Authorization: Bearer <FREIGHT_METRICS_TOKEN>."
+            problem = {
+                "type": "about:blank",
+                "title": "Unauthorized",
+                "status": 401,
+                "detail": detail,
+            }
+            return JSONResponse(problem, 401, {"WWW-Authenticate": "Bearer"},
+                                media_type="application/problem+json")  # fmt: skip
+        body = generate_latest(counters_registry()) + gauges.exposition()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-        counters = CollectorRegistry()
-        multiprocess.MultiProcessCollector(counters, path=multiproc_dir)  # type: ignore[no-untyped-call]
-    else:
-        counters = REGISTRY
-    state = CollectorRegistry()
-    state.register(StateCollector(app_state))
-    return generate_latest(counters) + generate_latest(state), CONTENT_TYPE_LATEST
+
+def serve_worker_metrics(port: int) -> None:
+    """A worker's own /metrics (task counters of all its pool processes) on `port`."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, registry=counters_registry())

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -81,8 +84,20 @@ def background_commands() -> dict[str, list[str]]:
     return {"worker": [*base, "worker", "--concurrency", "2"], "beat": [*base, "beat"]}
 
 
+def _shared_metrics_dir() -> str | None:
+    """One Prometheus directory for the API processes, worker and beat started here, so the
+    API's /metrics also counts the worker's tasks; made fresh (and removed) when none is set."""
+    if get_settings().prometheus_multiproc_dir:
+        return None
+    directory = tempfile.mkdtemp(prefix="freight-metrics-")
+    os.environ["FREIGHT_PROMETHEUS_MULTIPROC_DIR"] = directory  # for the children, and the API
+    get_settings.cache_clear()
+    return directory
+
+
 def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
     """Run the service until interrupted."""
+    made = _shared_metrics_dir()
     settings = get_settings()
     upgrade(settings)
     if demo:
@@ -94,9 +109,17 @@ def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
         background = Background(background_commands())
         background.start()
     log.info("serve.start host=%s port=%s db=%s", host, port, settings.db_url.split("@")[-1])
+    trusted = ",".join(settings.trusted_proxies)
     try:
-        uvicorn.run("freight.asgi:app", host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run(
+            "freight.asgi:app", host=host, port=port, workers=workers, log_level="info",
+            log_config=None, access_log=False,  # the app logs JSON lines itself (freight.logs)
+            # X-Forwarded-For only from FREIGHT_TRUSTED_PROXIES (uvicorn's default trusts 127.0.0.1)
+            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+        )  # fmt: skip
     finally:
         if background is not None:
             background.stop()
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
     return 0

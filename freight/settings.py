@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # SPEC §2: reviewed list, kept as data. UN M49 Northern America + Central America + Caribbean
@@ -21,6 +24,18 @@ DEFAULT_NORTH_AMERICA = (
 ).split()
 DEFAULT_EXPORT_RESTRICTED = ["CU", "IR", "KP", "SY"]
 INSECURE_DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production
+MIN_SECRET_CHARS = 32
+# Secrets held to MIN_SECRET_CHARS and "no placeholder" in production; any `*_secret` field too.
+SECRET_FIELDS = ("secret_key", "webhook_token", "metrics_token", "database_password")
+# What production needs for real carriers, payments, email, links and a shared broker; without
+# them the sandboxes (or 127.0.0.1 links, an embedded broker) would be used silently.
+PRODUCTION_REQUIRED = {
+    "shippo_api_key": "labels would come from the sandbox carrier",
+    "stripe_api_key": "cards would be 'authorized' by the sandbox payment provider",
+    "smtp_url": "customer email would be written to files in the data directory",
+    "public_base_url": "links in customer email would point at http://127.0.0.1:8000",
+    "redis_url": "the broker would be an embedded SQLite file, not shared by other hosts",
+}
 
 
 def _split_codes(value: Any) -> Any:
@@ -35,11 +50,18 @@ CodeList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FREIGHT_", extra="ignore")
+    # An empty variable (as docker/.env.example ships them) counts as unset: the default applies,
+    # and production's check-list says what is missing.
+    model_config = SettingsConfigDict(env_prefix="FREIGHT_", extra="ignore", env_ignore_empty=True)
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path(".freight")
     database_url: str | None = None
+    # Replaces the password in database_url, so a password with @ : / % # needs no URL escaping.
+    database_password: str | None = None
+    db_pool_size: int = Field(default=5, ge=1)  # per process: size pools to max_connections
+    db_max_overflow: int = Field(default=5, ge=0)
+    db_connect_timeout_seconds: float = 60.0  # migrate/beat keep retrying the database this long
     redis_url: str | None = None
     secret_key: str = INSECURE_DEFAULT_SECRET
     webhook_token: str = "dev-webhook-token"  # noqa: S105 - refused in production
@@ -49,6 +71,10 @@ class Settings(BaseSettings):
     max_photo_bytes: int = 10_000_000
     max_photos: int = 10
     log_level: str = "INFO"
+    access_log: bool = True  # one JSON line per request on stdout (with its request id)
+    # Proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the socket peer is the client
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allow_sandbox: bool = False  # production may run on the sandboxes (a staging deployment)
 
     # Background work (worker/, freight/jobs): Celery on Redis, or an embedded SQLite broker
     task_queue: str = "freight"  # Celery queue name (tests use a unique one)
@@ -63,11 +89,21 @@ class Settings(BaseSettings):
     job_requeue_after_seconds: int = 1800  # a queued/retrying row untouched this long is re-sent
     lost_after_seconds: float = 60.0  # …or never started, this old, with the queue empty
     metrics_enabled: bool = True
+    metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <token>`
+    metrics_cache_seconds: float = 15.0  # database/broker gauges are read at most this often
+    worker_metrics_port: int | None = None  # `freight worker` serves its own /metrics here
     serve_background: bool | None = None  # `freight serve` also runs worker+beat (None: embedded)
-    # prometheus_client's own variable: set it (to an empty dir) when running several API processes
+    # Shared by the processes of one host so /metrics adds them up (prometheus_client's variable
+    # is accepted too); gunicorn (freight.gunicorn_conf) makes a fresh one when unset.
     prometheus_multiproc_dir: str | None = Field(
-        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+        default=None,
+        validation_alias=AliasChoices(
+            "FREIGHT_PROMETHEUS_MULTIPROC_DIR",
+            "PROMETHEUS_MULTIPROC_DIR",
+            "prometheus_multiproc_dir",
+        ),
     )
+    beat_dir: Path | None = None  # beat's schedule, heartbeat and lock file; default: data_dir
 
     # Policy data
     north_america: CodeList = Field(default_factory=lambda: list(DEFAULT_NORTH_AMERICA))
@@ -180,27 +216,75 @@ class Settings(BaseSettings):
             raise ValueError(f"warranty months must be 0..600, not {bad}")
         return {k.strip().upper() if k.strip() != "*" else "*": v for k, v in value.items()}
 
-    @field_validator("business_weekdays", "extra_closures", mode="before")
+    @field_validator("business_weekdays", "extra_closures", "trusted_proxies", mode="before")
     @classmethod
     def _list(cls, value: Any) -> Any:
         return _split_codes(value)
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"FREIGHT_TIMEZONE {value!r} is not an IANA time zone (e.g. America/Los_Angeles)"
+            ) from None
+        return value
+
     @model_validator(mode="after")
     def _production_guard(self) -> Settings:
         if self.env == "production":
-            if self.secret_key == INSECURE_DEFAULT_SECRET:
-                raise ValueError("FREIGHT_SECRET_KEY must be set in production")
-            if self.webhook_token == "dev-webhook-token":  # noqa: S105
-                raise ValueError("FREIGHT_WEBHOOK_TOKEN must be set in production")
-            if not self.database_url:
-                raise ValueError("FREIGHT_DATABASE_URL must be set in production")
+            problems = production_problems(self)
+            if problems:
+                raise ValueError("refusing to start in production:\n  - " + "\n  - ".join(problems))
         return self
+
+    def startup_warnings(self) -> list[str]:
+        """What an operator should hear about at start (logged by every process)."""
+        if self.env != "production":
+            return []
+        out = []
+        if (self.shippo_api_key or "").startswith("shippo_test_"):
+            out.append("FREIGHT_SHIPPO_API_KEY is a Shippo test key: labels are not real")
+        if (self.stripe_api_key or "").startswith(("sk_test_", "rk_test_")):
+            out.append("FREIGHT_STRIPE_API_KEY is a Stripe test key: no card is really charged")
+        if self.allow_sandbox:
+            out += [
+                f"FREIGHT_{name.upper()} is not set: {why} (FREIGHT_ALLOW_SANDBOX=true)"
+                for name, why in PRODUCTION_REQUIRED.items()
+                if name not in self.model_fields_set or not getattr(self, name)
+            ]
+        if "public_base_url" in self.model_fields_set and self.public_base_url.startswith("http:"):
+            out.append("FREIGHT_PUBLIC_BASE_URL is not https: links in customer email are not")
+        if self.metrics_enabled and not self.metrics_token:
+            out.append("FREIGHT_METRICS_TOKEN is not set: /metrics answers anyone who can reach it")
+        return out
 
     @property
     def db_url(self) -> str:
         if self.database_url:
-            return self.database_url
+            if self.database_password is None:
+                return self.database_url
+            from sqlalchemy.engine import make_url
+
+            url = make_url(self.database_url).set(password=self.database_password)
+            return url.render_as_string(hide_password=False)
         return f"sqlite:///{(self.data_dir / 'freight.db').resolve()}"
+
+    @property
+    def beat_path(self) -> Path:
+        return self.beat_dir or self.data_dir
 
     @property
     def embedded(self) -> bool:
@@ -208,6 +292,50 @@ class Settings(BaseSettings):
         return not self.redis_url
 
 
+def _is_secret(name: str) -> bool:
+    return name in SECRET_FIELDS or name.endswith("_secret")
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Every reason production must not start with these settings (SPEC §7; issue 16)."""
+    problems = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if not _is_secret(name) or value is None:
+            continue
+        var = f"FREIGHT_{name.upper()}"
+        if len(value) < MIN_SECRET_CHARS:
+            problems.append(f"{var} must be at least {MIN_SECRET_CHARS} characters")
+        elif "change-me" in value.lower() or value in (INSECURE_DEFAULT_SECRET,):
+            problems.append(f"{var} is a placeholder; generate one (openssl rand -hex 32)")
+    if not settings.database_url:
+        problems.append("FREIGHT_DATABASE_URL must be set (postgresql://…)")
+    if not settings.allow_sandbox:
+        for name, why in PRODUCTION_REQUIRED.items():
+            if name not in settings.model_fields_set or not getattr(settings, name):
+                problems.append(
+                    f"FREIGHT_{name.upper()} must be set, else {why} "
+                    "(FREIGHT_ALLOW_SANDBOX=true allows that on purpose)"
+                )
+    return problems
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """get_settings() for a process entry point: a refusal is one clear message and exit 2."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            msg = error["msg"].removeprefix("Value error, ")
+            var = f"FREIGHT_{str(error['loc'][0]).upper()}" if error["loc"] else ""
+            lines.append(f"  - {msg}" if not var or msg.startswith(var) else f"  - {var}: {msg}")
+        print("freight: the settings are not usable:", *lines, sep="\n", file=sys.stderr)  # noqa: T201
+        raise SystemExit(2) from None

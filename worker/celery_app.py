@@ -6,7 +6,7 @@ from typing import Any
 
 from celery.signals import setup_logging
 
-from freight.metrics import configure_logging
+from freight.logs import configure_for, log_startup_warnings
 from freight.settings import get_settings
 from worker.config import beat_schedule, make_celery
 
@@ -18,7 +18,8 @@ app.conf.beat_schedule = beat_schedule(settings)
 @setup_logging.connect  # type: ignore[untyped-decorator]
 def _structured_logs(**_: Any) -> None:
     """Celery's own records (task received/succeeded) in the same JSON lines as ours."""
-    configure_logging(settings.log_level)
+    configure_for(settings)
+    log_startup_warnings(settings)
 
 
 import worker.tasks  # noqa: E402, F401  (registers the shared tasks on this app)

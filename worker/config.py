@@ -85,7 +85,8 @@ def make_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
-        beat_schedule_filename=str((settings.data_dir / "celerybeat-schedule").resolve()),
+        beat_schedule_filename=str((settings.beat_path / "celerybeat-schedule").resolve()),
+        beat_max_loop_interval=15,  # the beat heartbeat's longest gap (worker/beat.py)
         timezone="UTC",
         enable_utc=True,
     )

@@ -13,6 +13,7 @@ def worker_argv(settings: Settings, concurrency: int) -> list[str]:
     """Celery worker arguments: our queue, one message at a time, no broadcast chatter."""
     pool = settings.worker_pool or ("prefork" if settings.redis_url else "threads")
     return [
+        "--quiet",  # no banner on stdout: every line there is JSON (worker_ready is logged)
         "worker", "--queues", settings.task_queue, "--concurrency", str(max(1, concurrency)),
         "--pool", pool, "--loglevel", settings.log_level,
         "--hostname", f"freight-{settings.task_queue}@%h",
@@ -24,18 +25,56 @@ def run_worker(*, concurrency: int = 2) -> int:
     """Run a Celery worker in the foreground until stopped."""
     from worker.celery_app import app, settings
 
+    export_worker_metrics(settings)
     app.worker_main(worker_argv(settings, concurrency))
     return 0
 
 
+def export_worker_metrics(settings: Settings) -> None:
+    """Task counters of every pool process, on FREIGHT_WORKER_METRICS_PORT and/or in the host's
+    shared Prometheus directory (which `freight serve`'s API then reports too).
+
+    Set up before the pool forks, so each child counts in its own file of that directory.
+    """
+    import tempfile
+
+    from freight.metrics import enable_multiprocess, serve_worker_metrics
+
+    directory = settings.prometheus_multiproc_dir
+    if settings.worker_metrics_port is None and not directory:
+        return
+    if not directory:
+        import atexit
+        import shutil
+
+        directory = tempfile.mkdtemp(prefix="freight-worker-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    enable_multiprocess(directory)
+    if settings.worker_metrics_port is not None:
+        serve_worker_metrics(settings.worker_metrics_port)
+
+
 def run_beat() -> int:
-    """Run the beat scheduler in the foreground (one per deployment)."""
+    """Run the beat scheduler in the foreground; beats beyond the first wait as standbys."""
+    from worker import beat
     from worker.celery_app import app, settings
 
-    app.start(
-        ["beat", "--loglevel", settings.log_level, "--schedule", app.conf.beat_schedule_filename]
-    )
-    return 0
+    beat_dir = settings.beat_path
+    lock = beat.leader_lock(settings)
+    beat.wait_for_leadership(lock, beat_dir)
+    watchdog = beat.Watchdog(lock)
+    watchdog.start()
+    scheduler = beat.HeartbeatScheduler
+    scheduler.beat_dir = beat_dir
+    try:
+        app.start([
+            "--quiet", "beat", "--loglevel", settings.log_level,
+            "--scheduler", f"{scheduler.__module__}:{scheduler.__name__}",
+            "--schedule", str((beat_dir / "celerybeat-schedule").resolve()),
+        ])  # fmt: skip
+    finally:
+        lock.release()
+    return beat.LOST_EXIT_CODE if watchdog.lost.is_set() else 0
 
 
 def parse_as_of(value: str | None, settings: Settings) -> datetime | None:

@@ -25,7 +25,7 @@ from freight.clock import utc_now
 from freight.db import engine_for, session_factory, session_scope
 from freight.jobs import service as jobs
 from freight.jobs.registry import JobContext
-from freight.metrics import log_context
+from freight.logs import log_context
 from freight.settings import Settings, get_settings
 from worker.config import RUN_JOB, RUN_JOBS, RUN_PERIODIC
 

@@ -15,7 +15,7 @@ from freight.errors import FieldError, NotFoundError, TooManyRequestsError, Vali
 from freight.repairs import repository as rr_repo
 from freight.repairs.rules import normalize_rr_number
 from freight.settings import Settings
-from freight.tracking.ratelimit import limiter_for
+from freight.tracking.ratelimit import client_of, limiter_for
 
 NO_MATCH = "No Repair Request matches that number and email or postal code."
 _POSTAL_NOISE = re.compile(r"[\s-]+")
@@ -30,8 +30,13 @@ def _postal(value: str) -> str:
 
 
 def client_address(request: Any) -> str:
-    """The caller's address for rate limits (the socket peer)."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address (rate limits, the agreement record): the socket peer, or behind a
+    trusted proxy the client it names (SPEC §10, the same rule as the lookup)."""
+    return client_of(
+        request.client.host if request.client else None,
+        ", ".join(request.headers.getlist("x-forwarded-for")) or None,
+        request.app.state.settings,
+    )
 
 
 def check_rate(

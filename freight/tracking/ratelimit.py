@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 from typing import Any, Protocol
 
+from freight.proxies import client_address
 from freight.settings import Settings
 
 log = logging.getLogger("freight.tracking")
@@ -65,6 +66,11 @@ class RedisLimiter:
             log.warning("ratelimit.unavailable error=%s", exc)
             return None
         return left if count > self.per_minute else None
+
+
+def client_of(peer: str | None, forwarded_for: str | None, settings: Settings) -> str:
+    """The address a limit counts against: the peer, or behind a trusted proxy the client."""
+    return client_address(peer, forwarded_for, settings.trusted_proxies)
 
 
 def limiter_for(holder: Any, settings: Settings) -> RateLimiter:

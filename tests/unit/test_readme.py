@@ -14,6 +14,16 @@ def test_every_setting_is_documented_with_its_variable_name() -> None:
     assert missing == []
 
 
+INSTALL = "python3 -m venv .venv && .venv/bin/pip install -r {lock} && " \
+    ".venv/bin/pip install --no-deps --no-build-isolation -e . && "  # fmt: skip
+
+
 def test_the_two_fresh_machine_commands_are_there() -> None:
-    assert ".venv/bin/freight serve" in README
-    assert ".venv/bin/pip install -e '.[test]' && .venv/bin/pytest" in README
+    assert INSTALL.format(lock="requirements.lock") + ".venv/bin/freight serve\n" in README
+    assert INSTALL.format(lock="requirements-test.lock") + ".venv/bin/pytest\n" in README
+
+
+def test_ci_installs_what_the_readme_says() -> None:
+    ci = (Path(__file__).parents[2] / ".ci" / "run").read_text()
+    assert "pip install --quiet -r requirements-test.lock" in ci
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in ci

@@ -33,6 +33,7 @@ def test_production_refuses_default_secrets() -> None:
         database_url="postgresql://x/y",
         secret_key="k" * 32,
         webhook_token="w" * 32,
+        allow_sandbox=True,
     )
     assert ok.env == "production"
 

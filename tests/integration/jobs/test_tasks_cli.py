@@ -56,8 +56,9 @@ def test_as_of_is_refused_in_production(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FREIGHT_ENV", "production")
-    monkeypatch.setenv("FREIGHT_SECRET_KEY", "s3cret-for-test")
-    monkeypatch.setenv("FREIGHT_WEBHOOK_TOKEN", "hook-for-test")
+    monkeypatch.setenv("FREIGHT_SECRET_KEY", "s3cret-for-test-0123456789abcdef0123")
+    monkeypatch.setenv("FREIGHT_WEBHOOK_TOKEN", "hook-for-test-0123456789abcdef01234")
+    monkeypatch.setenv("FREIGHT_ALLOW_SANDBOX", "true")  # the sandboxes, on purpose
     from freight.settings import get_settings
 
     get_settings.cache_clear()
