@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from freight.auth.service import create_token
 from freight.clock import utc_now
@@ -47,6 +48,33 @@ def _rr(serial: str, country: str, **extra: object) -> RepairRequestIn:
     )  # fmt: skip
 
 
+def _online_request(session: Session, settings: Settings, now: datetime) -> None:
+    """One online request with two units waiting in the review queue (/staff/review)."""
+    from freight.agreement.service import current_policy
+    from freight.submissions.schemas import SubmissionIn
+    from freight.submissions.service import submit
+
+    name, street, city, state, postal = _ADDRESSES["US"]
+    body = SubmissionIn.model_validate(
+        {
+            "policy_version": current_policy(settings).version, "agreed": True,
+            "customer": {"name": name, "email": "ada@example.com"},
+            "return_address": {"name": name, "street1": street, "city": city, "state": state,
+                               "postal_code": postal, "country": "US"},
+            "units": [
+                {"serial_number": s, "part_number": "MAX-1000", "product_description": "MAXCS card",
+                 "fault_description": "No dial tone on port 3"}
+                for s in ("DEMO-WEB-1", "DEMO-WEB-2")
+            ],
+            "proof_of_purchase": {"document_type": "invoice", "reference": "INV-WEB-1",
+                                  "reseller": "Acme Phones"},
+            "special_requirements": "Ship via FedEx",
+        }
+    )  # fmt: skip
+    submit(session, data=body, client_address="127.0.0.1", user_agent="freight serve --demo",
+           now=now, settings=settings)  # fmt: skip
+
+
 def load_demo(settings: Settings) -> None:
     """Idempotent: loads once per database, then only prints fresh tokens."""
     factory = session_factory(engine_for(settings.db_url))
@@ -87,6 +115,7 @@ def load_demo(settings: Settings) -> None:
                         actor="demo",
                         now=now,
                     )
+            _online_request(session, settings, now)
         staff = create_token(session, role="staff", name="demo-staff")
         finance = create_token(session, role="finance", name="demo-finance")
     print(f"demo staff token:   {staff}")  # noqa: T201 - shown to the person running the demo
