@@ -180,7 +180,11 @@ class ErrorGuard:
 
 
 # Paths taking multipart uploads (damage-report photos; each photo is also checked on its own).
-UPLOAD_PATHS = r"^/api/v1/track/[^/]+/damage-reports$"
+# Also proof-of-purchase documents and the warranty registry CSV.
+UPLOAD_PATHS = (
+    r"^/api/v1/(track/[^/]+/damage-reports|rr-submissions/[^/]+/documents"
+    r"|warranty/registrations)$"
+)
 
 
 class _TooLarge(Exception):
@@ -260,6 +264,9 @@ ROUTER_MODULES = (
     "freight.tracking.api",
     "freight.claims.api",
     "freight.jobs.api",
+    "freight.agreement.api",
+    "freight.submissions.api",
+    "freight.warranty.api",
     "freight.auth.api",
     "freight.audit.api",
 )

@@ -4,7 +4,7 @@ password for the pages) and tokens (for scripts) to try them."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +52,33 @@ def _rr(serial: str, country: str, **extra: object) -> RepairRequestIn:
     )  # fmt: skip
 
 
+def _online_request(session: Session, settings: Settings, now: datetime) -> None:
+    """One online request with two units waiting in the review queue (/staff/review)."""
+    from freight.agreement.service import current_policy
+    from freight.submissions.schemas import SubmissionIn
+    from freight.submissions.service import submit
+
+    name, street, city, state, postal = _ADDRESSES["US"]
+    body = SubmissionIn.model_validate(
+        {
+            "policy_version": current_policy(settings).version, "agreed": True,
+            "customer": {"name": name, "email": "ada@example.com"},
+            "return_address": {"name": name, "street1": street, "city": city, "state": state,
+                               "postal_code": postal, "country": "US"},
+            "units": [
+                {"serial_number": s, "part_number": "MAX-1000", "product_description": "MAXCS card",
+                 "fault_description": "No dial tone on port 3"}
+                for s in ("DEMO-WEB-1", "DEMO-WEB-2")
+            ],
+            "proof_of_purchase": {"document_type": "invoice", "reference": "INV-WEB-1",
+                                  "reseller": "Acme Phones"},
+            "special_requirements": "Ship via FedEx",
+        }
+    )  # fmt: skip
+    submit(session, data=body, client_address="127.0.0.1", user_agent="freight serve --demo",
+           now=now, settings=settings)  # fmt: skip
+
+
 def load_demo(settings: Settings, *, login_url: str | None = None) -> None:
     """Idempotent: loads once per database, then only prints fresh tokens."""
     factory = session_factory(engine_for(settings.db_url))
@@ -92,6 +119,7 @@ def load_demo(settings: Settings, *, login_url: str | None = None) -> None:
                         actor="demo",
                         now=now,
                     )
+            _online_request(session, settings, now)
         logins = [_login(session, settings, *who) for who in DEMO_USERS]
         staff = create_token(session, role="staff", name="demo-staff", actor="demo", now=now)
         finance = create_token(session, role="finance", name="demo-finance", actor="demo", now=now)

@@ -3,16 +3,25 @@
 from freight.audit.models import AuditEntry
 from freight.auth.models import ApiToken, User, UserSession
 from freight.claims.models import Claim
+from freight.credits.models import CreditRefund
 from freight.db import Base
 from freight.finance.models import CarrierInvoiceLine
 from freight.jobs.models import Job
 from freight.quotes.models import Payment, Quote
 from freight.repairs.models import Receipt, RepairRequest, RRHistory
 from freight.shipments.models import Shipment, TrackingEvent
+from freight.submissions.models import (
+    RRSubmission,
+    SubmissionDocument,
+    SubmissionMessage,
+    SubmissionUnit,
+)
+from freight.warranty.models import WarrantyUnit
 from freight.webhooks.models import WebhookEvent
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "CarrierInvoiceLine", "Claim", "Job", "Payment", "Quote",
-    "Receipt", "RRHistory", "RepairRequest", "Shipment", "TrackingEvent", "User", "UserSession",
-    "WebhookEvent",
+    "ApiToken", "AuditEntry", "Base", "CarrierInvoiceLine", "Claim", "CreditRefund", "Job",
+    "Payment", "Quote", "RRHistory", "RRSubmission", "Receipt", "RepairRequest", "Shipment",
+    "SubmissionDocument", "SubmissionMessage", "SubmissionUnit", "TrackingEvent", "User",
+    "UserSession", "WarrantyUnit", "WebhookEvent",
 ]  # fmt: skip

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     restocking_fee_rate: Decimal = Decimal("0.20")
     credit_return_days: int = 30
 
+    # Online requests, the policy text and the warranty registry (issue 12, SPEC §8)
+    policy_file: Path | None = None  # default: the Return Policy text shipped in the package
+    policy_effective_date: date = date(2026, 12, 1)
+    submission_token_days: int = 90  # the request-scoped token a customer follows a request with
+    authorized_resellers: CodeList = Field(default_factory=list)  # empty = any reseller (P-POP)
+    warranty_months: dict[str, int] = Field(default_factory=lambda: {"*": 12})
+    max_document_bytes: int = 10_000_000  # proof-of-purchase upload (PDF, JPEG or PNG)
+
     # Company calendar (P-HOURS, P-SLA)
     timezone: str = "America/Los_Angeles"
     business_open: time = time(8, 0)
@@ -193,6 +201,30 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: list[str]) -> list[str]:
         return [v.upper() for v in value]
+
+    @field_validator("authorized_resellers", mode="before")
+    @classmethod
+    def _resellers(cls, value: Any) -> Any:
+        # Reseller names contain spaces: only commas (or a JSON-ish list) separate them.
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [p.strip().strip("'\"") for p in text.split(",") if p.strip()]
+        return value
+
+    @field_validator("policy_file")
+    @classmethod
+    def _policy_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"FREIGHT_POLICY_FILE {value} is not a readable file")
+        return value
+
+    @field_validator("warranty_months")
+    @classmethod
+    def _months(cls, value: dict[str, int]) -> dict[str, int]:
+        bad = {k: v for k, v in value.items() if not 0 <= v <= 600}
+        if bad:
+            raise ValueError(f"warranty months must be 0..600, not {bad}")
+        return {k.strip().upper() if k.strip() != "*" else "*": v for k, v in value.items()}
 
     @field_validator("business_weekdays", "extra_closures", "trusted_proxies", mode="before")
     @classmethod

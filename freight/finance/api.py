@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from freight.deps import FinanceDep, NowDep, SessionDep
 from freight.errors import invalid
 from freight.finance import service
-from freight.finance.rules import COLUMNS, to_csv, utc_text
+from freight.finance.rules import COLUMNS, credit_totals, to_csv, utc_text
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
 
@@ -57,6 +57,7 @@ def reconciliation(
         "counts": {
             s: sum(1 for r in rows if r.status == s) for s in ("open", "reconciled", "mismatch")
         },
+        "credit_refunds": credit_totals(rows),
     }
 
 

@@ -16,6 +16,12 @@ One ledger row per outbound shipment (rows are computed, never stored copies):
   matched and the variance is larger (or the invoice is in another currency), `open` otherwise
   (no invoice line yet).
 
+Credit returns (P-CREDIT) add one row per refund, with no shipment: purpose `credit_refund`,
+`credit_price` (what the customer paid the web store), `restocking_fee` and `credit_refund`
+(price − fee, what went back); `shipment_state` is the refund's own state (pending, refunded,
+failed) and `status` is `reconciled` once the processor confirmed the refund, `open` while it is
+pending, `mismatch` when it failed. Shipment rows leave the three credit columns empty.
+
 CSV columns (stable order; amounts are decimal strings in `currency`, ISO 4217; times are
 ISO-8601 UTC with a trailing Z): see `COLUMNS`.
 """
@@ -53,6 +59,9 @@ COLUMNS: tuple[str, ...] = (
     "variance",
     "status",
     "invoice_lines",
+    "credit_price",
+    "restocking_fee",
+    "credit_refund",
 )
 TOLERANCE = Decimal("0.01")
 INVOICE_COLUMNS = (
@@ -139,8 +148,56 @@ def ledger_row(item: LedgerInput) -> LedgerRow:
         "variance": _q(variance),
         "status": status,
         "invoice_lines": str(len(item.adjustments)),
+        "credit_price": "",
+        "restocking_fee": "",
+        "credit_refund": "",
     }
     return LedgerRow(values=values, variance=variance, status=status)
+
+
+@dataclass(frozen=True)
+class CreditInput:
+    refund_id: str
+    rr_number: str
+    created_at: datetime
+    state: str  # pending | refunded | failed
+    currency: str
+    price: Decimal
+    fee: Decimal
+    refund: Decimal
+
+
+_CREDIT_STATUS = {"refunded": "reconciled", "pending": "open", "failed": "mismatch"}
+
+
+def credit_row(item: CreditInput) -> LedgerRow:
+    """One credit refund's ledger row (no shipment: the unit stays with the vendor)."""
+    values = dict.fromkeys(COLUMNS, "")
+    values.update({
+        "rr_number": item.rr_number, "created_at": utc_text(item.created_at),
+        "purpose": "credit_refund", "payer": "vendor", "shipment_state": item.state,
+        "currency": item.currency,
+        "refunds": _q(item.refund if item.state == "refunded" else Decimal(0)),
+        "variance": _q(Decimal(0)), "status": _CREDIT_STATUS.get(item.state, "open"),
+        "credit_price": _q(item.price), "restocking_fee": _q(item.fee),
+        "credit_refund": _q(item.refund),
+    })  # fmt: skip
+    return LedgerRow(values=values, variance=Decimal(0), status=values["status"])
+
+
+def credit_totals(rows: Iterable[LedgerRow]) -> dict[str, dict[str, str]]:
+    """Per currency: credit refunds paid and restocking fees kept (refunded credit rows only)."""
+    totals: dict[str, list[Decimal]] = {}
+    for row in rows:
+        v = row.values
+        if v["purpose"] != "credit_refund" or v["shipment_state"] != "refunded":
+            continue
+        sums = totals.setdefault(v["currency"], [Decimal(0), Decimal(0), Decimal(0)])
+        sums[0] += 1
+        sums[1] += Decimal(v["credit_refund"])
+        sums[2] += Decimal(v["restocking_fee"])
+    return {cur: {"count": str(int(c)), "refunded": _q(r), "restocking_fees": _q(f)}
+            for cur, (c, r, f) in totals.items()}  # fmt: skip
 
 
 def to_csv(rows: Iterable[LedgerRow]) -> str:

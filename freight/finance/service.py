@@ -11,10 +11,19 @@ from typing import Any
 import pycountry
 from sqlalchemy.orm import Session
 
+from freight.credits import repository as credits_repo
 from freight.errors import FieldError, ValidationFailedError
 from freight.finance import repository as repo
 from freight.finance.models import CarrierInvoiceLine
-from freight.finance.rules import InvoiceLine, LedgerInput, LedgerRow, ledger_row, parse_invoice
+from freight.finance.rules import (
+    CreditInput,
+    InvoiceLine,
+    LedgerInput,
+    LedgerRow,
+    credit_row,
+    ledger_row,
+    parse_invoice,
+)
 from freight.quotes.models import Payment, Quote
 from freight.shipments import repository as shipments_repo
 from freight.shipments.models import Shipment
@@ -32,13 +41,21 @@ def reconciliation(
     quotes = repo.quotes_for(session, ids)
     payments = repo.payments_for(session, [q.id for qs in quotes.values() for q in qs])
     lines = repo.lines_for(session, ids)
-    numbers = repo.rr_numbers(session, sorted({s.rr_id for s in shipments}))
-    return [
+    credits = credits_repo.between(session, start, end)
+    numbers = repo.rr_numbers(
+        session, sorted({s.rr_id for s in shipments} | {c.rr_id for c in credits})
+    )
+    rows = [
         ledger_row(
             _input(s, numbers.get(s.rr_id, ""), quotes.get(s.id, []), payments, lines.get(s.id, []))
         )
         for s in shipments
     ]
+    return rows + [
+        credit_row(CreditInput(c.id, numbers.get(c.rr_id, ""), c.created_at, c.status, c.currency,
+                               c.price, c.fee, c.refund))
+        for c in credits
+    ]  # fmt: skip
 
 
 def _charged_quote(

@@ -65,6 +65,7 @@ HANDLER_MODULES = (
     "freight.claims.jobs",
     "freight.webhooks.jobs",
     "freight.notifications.jobs",
+    "freight.credits.jobs",
 )
 
 

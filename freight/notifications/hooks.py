@@ -37,5 +37,6 @@ def shipped(session: Session, *, rr: RepairRequest, shipment: Shipment) -> None:
             "carrier": _carrier_name(shipment.carrier),
             "tracking_number": shipment.tracking_number or "",
             "tracking_url": tracking_url(shipment.carrier, shipment.tracking_number) or "",
+            "replacement": (shipment.details or {}).get("replacement"),
         },
     )  # fmt: skip

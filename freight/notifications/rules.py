@@ -31,6 +31,25 @@ EMAILS: Mapping[str, EmailKind] = MappingProxyType(
         "delivered": EmailKind(
             "delivered.txt", "Delivered: please inspect your package now ({rr_number})"
         ),
+        "credit_refunded": EmailKind(
+            "credit_refunded.txt", "Your return {rr_number} is refunded: {refund}"
+        ),
+        "submission_received": EmailKind(
+            "submission_received.txt", "We received your repair/return request {submission_id}"
+        ),
+        "submission_info_requested": EmailKind(
+            "submission_info_requested.txt",
+            "More information needed for your request {submission_id}",
+        ),
+        "submission_reply_received": EmailKind(
+            "submission_reply_received.txt", "We received your answer ({submission_id})"
+        ),
+        "submission_approved": EmailKind(
+            "submission_approved.txt", "Your Repair Request number(s): {rr_numbers}"
+        ),
+        "submission_declined": EmailKind(
+            "submission_declined.txt", "Your request {submission_id} was declined"
+        ),
         "claim_opened": EmailKind(
             "claim_opened.txt",
             "Shipping damage or loss on {rr_number}: file with {carrier} by {file_by}",

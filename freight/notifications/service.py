@@ -35,13 +35,17 @@ def notify(
     discriminator: str = "",
 ) -> None:
     """Queue one email to the RR's customer; a repeated signal (same key) never sends twice."""
+    full = {"rr_number": rr.rr_number, "customer_name": rr.customer_name, **dict(context or {})}
+    send_email(session, to=rr.customer_email, kind=kind, context=full,
+               key=dedup_key(rr.rr_number, kind, discriminator))  # fmt: skip
+
+
+def send_email(
+    session: Session, *, to: str, kind: str, context: Mapping[str, Any], key: str
+) -> None:
+    """Queue one email to an address (after commit); the same key never sends twice."""
     email_kind(kind)  # an unknown kind is a programming error: fail in the caller's request
-    key = dedup_key(rr.rr_number, kind, discriminator)
-    args = {
-        "key": key, "kind": kind, "to": rr.customer_email,
-        "context": {"rr_number": rr.rr_number, "customer_name": rr.customer_name,
-                    **dict(context or {})},
-    }  # fmt: skip
+    args = {"key": key, "kind": kind, "to": to, "context": dict(context)}
     enqueue(session, task=SEND_TASK, args=args, key=key)
 
 
@@ -88,6 +92,8 @@ def build_message(
     msg["Message-ID"] = make_msgid(idstring=outbox_name(key).removesuffix(".eml")[-12:])
     msg["X-RR-Number"] = str(context.get("rr_number", ""))
     msg["X-Notification"] = kind
+    if context.get("submission_id"):
+        msg["X-Submission"] = str(context["submission_id"])
     msg.set_content(body)
     return msg
 

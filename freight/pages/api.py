@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from freight.agreement.service import current_policy
 from freight.auth.rules import SESSION_COOKIE
 from freight.auth.service import Principal, session_principal
 from freight.deps import NowDep, SessionDep, SettingsDep
@@ -86,3 +87,42 @@ def staff_console(request: Request, user: UserDep) -> Response:
 @router.get("/finance", response_class=HTMLResponse)
 def finance_page(request: Request, user: UserDep) -> Response:
     return _page(request, user, "finance.html", "Freight reconciliation", "finance")
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy_page(request: Request) -> HTMLResponse:
+    """The Return Policy with its "I agree" control (P-AGREE), which opens the request form."""
+    doc = current_policy(request.app.state.settings)
+    return templates.TemplateResponse(
+        request, "policy.html", {"title": "Return Policy", "doc": doc}
+    )
+
+
+@router.get("/request", response_class=HTMLResponse)
+def request_form(request: Request, policy_version: str = "", agree: str = "") -> HTMLResponse:
+    """The request form, only after "I agree" on the current policy; else the way to it."""
+    doc = current_policy(request.app.state.settings)
+    agreed = agree == "1" and policy_version == doc.version
+    return templates.TemplateResponse(
+        request, "request.html",
+        {"title": "Repair/Return request", "doc": doc, "agreed": agreed,
+         "stale": agree == "1" and not agreed},
+    )  # fmt: skip
+
+
+@router.get("/request/{submission_id}", response_class=HTMLResponse)
+def request_status(request: Request, submission_id: str) -> HTMLResponse:
+    ok = (
+        submission_id.startswith("sub_") and submission_id[4:].isalnum() and len(submission_id) < 41
+    )
+    return templates.TemplateResponse(
+        request, "request_status.html",
+        {"title": "Your request", "submission_id": submission_id if ok else ""},
+        status_code=200 if ok else 404,
+    )  # fmt: skip
+
+
+@router.get("/staff/review", response_class=HTMLResponse)
+def staff_review(request: Request, user: UserDep) -> Response:
+    """The review queue for online requests (signed in as staff, like the console)."""
+    return _page(request, user, "staff_review.html", "Online requests", "staff")

@@ -26,6 +26,7 @@ class Settlement:
     ref: str
     status: str  # captured | cancelled | refunded
     amount: Money
+    refund_id: str | None = None  # a refund's own id at the processor (re_…)
 
 
 class PaymentError(Exception):
@@ -79,7 +80,8 @@ class PaymentsPort(Protocol):
         ...
 
     def refund(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:
-        """Refund a captured amount (once per key)."""
+        """Refund a captured amount (once per key); `ref` is a PaymentIntent (pi_…) or, for
+        web-store orders, a charge (ch_…/py_…) or any payment the processor knows."""
         ...
 
 

@@ -5,7 +5,9 @@ authorizes) and workers (which capture) share it across processes. It behaves li
 the service relies on it: `pm_card_visa`, `pm_card_mastercard`, `pm_card_amex` succeed;
 `pm_card_chargeDeclined` and `pm_card_insufficientFunds` are declined; any other token is an
 unknown payment method; an idempotency key replays its first successful answer and is never
-charged twice. Every operation is recorded in `operations` so tests and the benchmark can
+charged twice. Refunds against a reference the sandbox did not create (`pi_sbx_…` are its own)
+stand for the web store's payments (credit returns, P-CREDIT): they are recorded as refunds of
+that external payment. Every operation is recorded in `operations` so tests and the benchmark can
 count captures against the service's own ledger.
 """
 
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS operations (
 );
 """
 Json = dict[str, Any]
+OWN_PREFIX = "pi_sbx_"  # payment intents this sandbox created
 
 
 class SandboxPayments:
@@ -122,7 +125,10 @@ class SandboxPayments:
         result = self._once(
             "refund", idempotency_key, lambda db: self._refund(db, ref, amount, idempotency_key)
         )
-        return Settlement(ref, "refunded", from_minor(result["amount"], result["currency"]))
+        return Settlement(
+            ref, "refunded", from_minor(result["amount"], result["currency"]),
+            refund_id=result.get("refund_id"),
+        )  # fmt: skip
 
     # --- inspection (tests, benchmark, reconciliation checks) ---------------------------------
 
@@ -219,6 +225,8 @@ class SandboxPayments:
         return {"id": ref, "amount": held, "currency": currency}
 
     def _refund(self, db: sqlite3.Connection, ref: str, amount: Money, key: str) -> Json:
+        if not ref.startswith(OWN_PREFIX):
+            return self._external_refund(db, ref, amount, key)
         _, currency, status, captured, refunded = self._load(db, ref)
         minor = to_minor(amount)
         if status != "succeeded":
@@ -232,7 +240,19 @@ class SandboxPayments:
             "UPDATE intents SET amount_refunded = amount_refunded + ? WHERE id = ?", (minor, ref)
         )
         self._record(db, "refund", ref, minor, currency, key)
-        return {"id": ref, "amount": minor, "currency": currency}
+        return {"id": ref, "amount": minor, "currency": currency, "refund_id": _refund_id()}
+
+    def _external_refund(self, db: sqlite3.Connection, ref: str, amount: Money, key: str) -> Json:
+        """A refund of a payment taken elsewhere (the web store); recorded like any refund."""
+        minor = to_minor(amount)
+        if minor <= 0:
+            raise PaymentStateError("Refund amount must be positive.", code="amount_too_small")
+        self._record(db, "refund", ref, minor, amount.currency, key)
+        return {"id": ref, "amount": minor, "currency": amount.currency, "refund_id": _refund_id()}
+
+    def refunds(self, ref: str) -> list[Json]:
+        """Every refund the sandbox made against one payment reference."""
+        return [o for o in self.operations("refund") if o["intent"] == ref]
 
     @staticmethod
     def _record(
@@ -243,6 +263,10 @@ class SandboxPayments:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (op, intent, minor, currency, key, time.time()),
         )
+
+
+def _refund_id() -> str:
+    return "re_sbx_" + secrets.token_hex(12)
 
 
 def _state(ref: str, status: str, verb: str) -> PaymentError:

@@ -107,15 +107,18 @@ class StripePayments:
 
     def refund(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:
         """Refund `amount` of a captured PaymentIntent."""
+        # Web-store orders may name the charge rather than the PaymentIntent.
+        target = "charge" if ref.startswith(("ch_", "py_")) else "payment_intent"
+        params: Any = {target: ref, "amount": to_minor(amount)}
         refund = self._call(
             lambda: self._client.v1.refunds.create(
-                params={"payment_intent": ref, "amount": to_minor(amount)},
-                options={"idempotency_key": idempotency_key},
+                params=params, options={"idempotency_key": idempotency_key}
             )
         )
         return Settlement(
-            ref, "refunded", from_minor(int(_field(refund, "amount") or 0), amount.currency)
-        )
+            ref, "refunded", from_minor(int(_field(refund, "amount") or 0), amount.currency),
+            refund_id=str(_field(refund, "id") or "") or None,
+        )  # fmt: skip
 
     def _call(self, fn: Callable[[], T]) -> T:
         try:

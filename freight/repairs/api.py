@@ -10,7 +10,9 @@ from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
 from freight.errors import FieldError, ValidationFailedError
 from freight.geo.rules import ExportRestrictedError
 from freight.policy import terms_policy
+from freight.problems import problem_responses
 from freight.repairs import service
+from freight.repairs.replacement import replace_unit
 from freight.repairs.schemas import (
     DecisionOut,
     FreightTermsIn,
@@ -18,6 +20,7 @@ from freight.repairs.schemas import (
     RepairRequestIn,
     RepairRequestOut,
     RepairRequestPage,
+    ReplacementIn,
     StatusChangeIn,
 )
 from freight.repairs.views import rr_out
@@ -91,6 +94,23 @@ def change_status(
     rr = service.change_status(
         session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now
     )
+    return rr_out(session, rr)
+
+
+@router.post(
+    "/repair-requests/{rr_number}/replacement", response_model=RepairRequestOut,
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
+)  # fmt: skip
+def choose_replacement(
+    rr_number: str, body: ReplacementIn, who: StaffDep, session: SessionDep,
+    settings: SettingsDep, now: NowDep,
+) -> RepairRequestOut:  # fmt: skip
+    """Ship a new or reconditioned unit instead of repairing this one (P-REPLACE); the new
+    serial inherits the original's warranty end. May be changed while the RR is on site."""
+    rr = replace_unit(
+        session, rr=service.get_rr(session, rr_number, lock=True), serial_number=body.serial_number,
+        condition=body.condition, note=body.note, actor=who.name, now=now, settings=settings,
+    )  # fmt: skip
     return rr_out(session, rr)
 
 

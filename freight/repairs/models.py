@@ -43,6 +43,15 @@ class RepairRequest(Base):
     sla_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     customer_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by: Mapped[str] = mapped_column(String(200))
+    # Where the RR came from (SPEC §8): staff opened it, or it was approved from an online
+    # request; then the customer's agreement to the policy (P-AGREE) is kept with it.
+    source: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
+    submission_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    policy_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    agreement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # P-REPLACE: the unit going back instead of the repaired one (serial, condition, note, …).
+    replacement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     history: Mapped[list[RRHistory]] = relationship(

@@ -31,7 +31,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -211,6 +211,8 @@ class ReceiptInspection:
     third_party_equipment: bool
     out_of_warranty: bool = False
     original_packaging: bool | None = None
+    # P-WARRANTY: the registry's (or staff's overriding) finding that the unit is not covered.
+    warranty: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,9 @@ def _unit_reasons(inspection: ReceiptInspection, expected_serial: str) -> list[D
         out.append(Decision("P-SERIAL", _R["serial_missing"], "serial_missing"))
     elif seen != normalize_serial(expected_serial):
         out.append(Decision("P-SERIAL", _R["serial_mismatch"], "serial_mismatch"))
-    if inspection.out_of_warranty:
+    if inspection.warranty is not None:
+        out.append(inspection.warranty)
+    elif inspection.out_of_warranty:
         out.append(Decision("P-REJECT", _R["out_of_warranty"], "out_of_warranty"))
     if inspection.third_party_equipment:
         out.append(Decision("P-REJECT", _R["third_party"], "third_party"))
@@ -331,3 +335,43 @@ def credit_refund(price: Money, fee_rate: Decimal = Decimal("0.20")) -> tuple[Mo
     total = price.quantize()
     fee = (total * fee_rate).quantize()
     return total - fee, fee
+
+
+def credit_window_start(
+    customer_received_at: datetime | None, purchase_date: date | None
+) -> datetime | None:
+    """P-CREDIT: the 30 days run from the customer's receipt of the product, else from the end
+    of the web order's purchase day (it cannot have arrived before it was bought)."""
+    if customer_received_at is not None:
+        return customer_received_at
+    if purchase_date is None:
+        return None
+    return datetime.combine(purchase_date + timedelta(days=1), time.min, UTC)
+
+
+def credit_return_problems(
+    *,
+    document_type: str,
+    has_price: bool,
+    payment_reference: str | None,
+    customer_received_at: datetime | None,
+    purchase_date: object | None,
+) -> list[tuple[str, str]]:
+    """P-CREDIT: a return for credit is taken only for a purchase from the vendor's web store,
+    with the price paid and the payment to refund; (field, message) for what is missing."""
+    out: list[tuple[str, str]] = []
+    if document_type != "web_order":
+        message = (
+            "returns for credit are only for purchases from this web store: "
+            "give the web order (document_type 'web_order')"
+        )
+        out.append(("proof_of_purchase.document_type", message))
+    if not has_price:
+        out.append(("proof_of_purchase.price", "a return for credit needs the price paid"))
+    if not payment_reference:
+        message = "a return for credit needs the web store's payment reference to refund"
+        out.append(("proof_of_purchase.payment_reference", message))
+    if customer_received_at is None and purchase_date is None:
+        message = "give the date you received the product (the 30-day window counts from it)"
+        out.append(("customer_received_at", message))
+    return out

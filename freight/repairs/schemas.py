@@ -44,6 +44,22 @@ class ProofOfPurchaseIn(Strict):
     reseller: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
     purchase_date: date | None = None
     price: MoneyIn | None = None
+    payment_reference: Annotated[
+        str | None,
+        StringConstraints(
+            strip_whitespace=True,
+            min_length=1,
+            max_length=200,
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$",
+        ),
+    ] = Field(default=None, description="Web store orders: the payment to refund (e.g. pi_…)")
+
+    @field_validator("purchase_date")
+    @classmethod
+    def _purchase_date(cls, value: date | None) -> date | None:
+        if value is not None and not 1900 <= value.year <= 2200:
+            raise ValueError("must be between 1900 and 2200")
+        return value
 
     @field_validator("price")
     @classmethod
@@ -87,7 +103,47 @@ class RepairRequestIn(Strict):
             raise ValueError("declared_value: insurance requested needs a positive declared value")
         if self.customer_received_at is not None and self.customer_received_at.tzinfo is None:
             raise ValueError("customer_received_at: must include a time zone")
+        if (
+            self.customer_received_at is not None
+            and not 1900 <= self.customer_received_at.year <= 2200
+        ):
+            raise ValueError("customer_received_at: must be between 1900 and 2200")
         return self
+
+
+class ReplacementIn(Strict):
+    serial_number: Serial
+    condition: Literal["new", "reconditioned"]
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ReplacementOut(BaseModel):
+    serial_number: str
+    replaces: str
+    condition: Literal["new", "reconditioned"]
+    note: str
+    ends_on: date | None = Field(description="Inherited from the replaced unit (P-REPLACE)")
+    at: datetime
+    by: str
+
+
+class AgreementOut(BaseModel):
+    policy_version: str
+    policy_sha256: str
+    agreed_at: datetime
+    client_address: str
+    user_agent: str
+
+
+class CreditRefundOut(BaseModel):
+    status: Literal["pending", "refunded", "failed"]
+    price: MoneyOut
+    restocking_fee: MoneyOut
+    refund: MoneyOut
+    fee_rate: str
+    payment_reference: str
+    refunded_at: datetime | None
+    failure_reason: str | None = None
 
 
 class StatusChangeIn(Strict):
@@ -105,6 +161,11 @@ class ReceiptIn(Strict):
     third_party_equipment: bool = False
     out_of_warranty: bool = False
     original_packaging: bool | None = None
+    warranty_override: Literal["in_warranty", "out_of_warranty"] | None = Field(
+        default=None,
+        description="Overrides the warranty registry's finding (P-WARRANTY); needs a note",
+    )
+    warranty_override_note: Annotated[str, StringConstraints(max_length=2000)] = ""
     notes: Annotated[str, StringConstraints(max_length=4000)] = ""
     carrier: Annotated[str | None, StringConstraints(max_length=40)] = None
     tracking_number: Annotated[str | None, StringConstraints(max_length=100)] = None
@@ -165,6 +226,13 @@ class RepairRequestOut(BaseModel):
     received_at: datetime | None
     repair_due: date | None
     freight_terms: FreightTermsOut
+    source: Literal["staff", "online"] = "staff"
+    submission_id: str | None = None
+    policy_version: str | None = None
+    agreed_at: datetime | None = None
+    agreement: AgreementOut | None = None
+    replacement: ReplacementOut | None = None
+    credit_refund: CreditRefundOut | None = None
     history: list[HistoryOut] = []
     receipts: list[ReceiptOut] = []
     shipments: list[dict[str, Any]] = []

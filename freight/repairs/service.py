@@ -10,6 +10,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from freight.agreement.rules import Agreement
+from freight.credits.service import start_refund
 from freight.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError, invalid
 from freight.geo.rules import ExportRestrictedError
 from freight.notifications.service import notify
@@ -22,13 +24,17 @@ from freight.repairs.rules import (
     RRStatus,
     TransitionError,
     check_staff_transition,
+    credit_return_problems,
+    credit_window_start,
     decide_receipt,
     inbound_deadline,
     new_rr_number,
 )
 from freight.repairs.schemas import ReceiptIn, RepairRequestIn
+from freight.repairs.warranty_check import purchase_date_of, receipt_warranty
 from freight.settings import Settings
 from freight.terms.rules import FreightTerms, decide_terms
+from freight.text import refuse_control_characters
 from freight.tracking.receiving import after_receipt  # claims, return-to-sender draft, email
 
 CLOSED_STATUSES = frozenset({RRStatus.CANCELLED, RRStatus.CLOSED, RRStatus.REFUNDED})
@@ -53,10 +59,45 @@ def outbound_terms(rr_kind: str, country: str, settings: Settings) -> FreightTer
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where an RR comes from: staff, or an approved online request with its agreement."""
+
+    source: str = "staff"
+    submission_id: str | None = None
+    agreement: Agreement | None = None
+
+
+def check_credit_return(data: RepairRequestIn) -> None:
+    """P-CREDIT: a credit return must be a web-store purchase with price and payment (422)."""
+    if data.kind != "credit_return":
+        return
+    pop = data.proof_of_purchase
+    problems = credit_return_problems(
+        document_type=pop.document_type, has_price=pop.price is not None,
+        payment_reference=pop.payment_reference, customer_received_at=data.customer_received_at,
+        purchase_date=pop.purchase_date,
+    )  # fmt: skip
+    if problems:
+        raise ValidationFailedError(
+            "; ".join(f"{f}: {m}" for f, m in problems),
+            [FieldError(f, m) for f, m in problems], rule="P-CREDIT",
+        )  # fmt: skip
+
+
 def open_rr(
-    session: Session, *, data: RepairRequestIn, actor: str, now: datetime, settings: Settings
+    session: Session,
+    *,
+    data: RepairRequestIn,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+    origin: Origin | None = None,
+    send_email: bool = True,
 ) -> RepairRequest:
-    """Open an RR (P-SERIAL, P-POP, P-EXPORT checked); 409 if the serial already has one."""
+    """Open an RR (P-SERIAL, P-POP, P-EXPORT, P-CREDIT checked); 409 if the serial has one."""
+    origin = origin or Origin()
+    check_credit_return(data)
     serial = data.serial_number.upper()
     existing = repo.open_rr_for_serial(session, serial)
     if existing is not None:
@@ -92,6 +133,11 @@ def open_rr(
         inbound_deadline=inbound_deadline(now, settings.inbound_window_days),
         customer_received_at=data.customer_received_at,
         created_by=actor,
+        source=origin.source,
+        submission_id=origin.submission_id,
+        policy_version=origin.agreement.policy_version if origin.agreement else None,
+        agreed_at=origin.agreement.agreed_at if origin.agreement else None,
+        agreement=origin.agreement.as_json() if origin.agreement else None,
     )
     session.add(rr)
     repo.add_history(session, rr, to_status=RRStatus.ISSUED, actor=actor, at=now, note="RR issued")
@@ -102,8 +148,9 @@ def open_rr(
         raise ConflictError(
             f"Serial number {serial} already has an open Repair Request (P-SERIAL)."
         ) from exc
-    notify(session, rr=rr, kind="rr_issued",
-           context={"inbound_deadline": rr.inbound_deadline.date().isoformat()})  # fmt: skip
+    if send_email:
+        notify(session, rr=rr, kind="rr_issued",
+               context={"inbound_deadline": rr.inbound_deadline.date().isoformat()})  # fmt: skip
     return rr
 
 
@@ -184,7 +231,13 @@ def record_receipt(
             f"while it is issued or inbound_in_transit.",
             current=rr.status,
         )
+    refuse_control_characters(data.model_dump(mode="json"),
+                              free=("notes", "warranty_override_note"))  # fmt: skip
+    warranty_reason, warranty_record = receipt_warranty(
+        session, rr=rr, data=data, now=now, settings=settings
+    )
     inspection = ReceiptInspection(
+        warranty=warranty_reason,
         rr_marked_on_carton=data.rr_marked_on_carton,
         freight_collect=data.freight_collect,
         visible_damage=data.visible_damage,
@@ -195,18 +248,25 @@ def record_receipt(
     )
     decision = decide_receipt(
         inspection, expected_serial=rr.serial_number, kind=rr.kind,  # type: ignore[arg-type]
-        now=now, customer_received_at=rr.customer_received_at,
+        now=now, customer_received_at=credit_window_start(rr.customer_received_at,
+                                                        purchase_date_of(rr)),
         credit_days=settings.credit_return_days,
     )  # fmt: skip
     receipt = Receipt(
         rr_id=rr.id, rr_number_seen=rr.rr_number if data.rr_marked_on_carton else None,
-        received_at=now, inspection=data.model_dump(mode="json"), accepted=decision.accepted,
+        received_at=now, inspection={**data.model_dump(mode="json"), "warranty": warranty_record},
+        accepted=decision.accepted,
         reasons=[{"rule": d.rule, "code": d.code, "reason": d.reason} for d in decision.reasons],
         actor=actor, notes=data.notes, carrier=data.carrier, tracking_number=data.tracking_number,
     )  # fmt: skip
     session.add(receipt)
     rr.received_at = now
-    if decision.accepted:
+    if decision.accepted and rr.kind == "credit_return":
+        repo.add_history(
+            session, rr, to_status=RRStatus.RECEIVED, actor=actor, at=now, rule="P-CREDIT",
+            note="Return for credit received in its original packaging; refund queued",
+        )  # fmt: skip
+    elif decision.accepted:
         rr.repair_due = business_calendar(settings).repair_due(
             now, settings.repair_sla_working_days
         )
@@ -222,4 +282,6 @@ def record_receipt(
         )  # fmt: skip
     session.flush()
     after_receipt(session, rr=rr, receipt=receipt, decision=decision, now=now, settings=settings)
+    if decision.accepted and rr.kind == "credit_return":
+        start_refund(session, rr=rr, now=now, settings=settings)  # P-CREDIT, in the background
     return rr, receipt, decision

@@ -6,14 +6,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from freight.credits.views import credit_refund_out
 from freight.repairs import repository as repo
 from freight.repairs.models import RepairRequest
 from freight.repairs.schemas import (
+    AgreementOut,
     CustomerOut,
     DecisionOut,
     HistoryOut,
     ReceiptOut,
     RepairRequestOut,
+    ReplacementOut,
 )
 from freight.schemas import AddressOut, FreightTermsOut, MoneyOut
 
@@ -44,6 +47,13 @@ def rr_out(session: Session, rr: RepairRequest, *, full: bool = True) -> RepairR
         received_at=rr.received_at,
         repair_due=rr.repair_due,
         freight_terms=FreightTermsOut(**rr.freight_terms),
+        source=rr.source or "staff",
+        submission_id=rr.submission_id,
+        policy_version=rr.policy_version,
+        agreed_at=rr.agreed_at,
+        agreement=AgreementOut(**rr.agreement) if rr.agreement else None,
+        replacement=ReplacementOut(**rr.replacement) if rr.replacement else None,
+        credit_refund=credit_refund_out(session, rr) if rr.kind == "credit_return" else None,
     )
     if not full:
         return out

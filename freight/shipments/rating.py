@@ -75,16 +75,32 @@ def _purchase_price(rr: RepairRequest) -> Money | None:
 
 
 def customs_for(
-    rr: RepairRequest, parcel: Parcel, settings: Settings, destination: str
+    rr: RepairRequest,
+    parcel: Parcel,
+    settings: Settings,
+    destination: str,
+    *,
+    repair_return: bool = True,
 ) -> CustomsDeclaration:
-    """Customs for an international return: one item (the RR's part, HS code and country of
-    manufacture from the tables, net weight below the parcel's gross), certified by the depot,
-    with the export filing the destination needs (rules.eel_pfc_for) and a commercial invoice."""
+    """Customs for an international return: one item (the RR's part, or its replacement under
+    P-REPLACE; HS code and country of manufacture from the tables, net weight below the parcel's
+    gross), certified by the depot, with the export filing the destination needs
+    (rules.eel_pfc_for) and a commercial invoice."""
     value = customs_value(
         declared_value(rr), _purchase_price(rr), Money(settings.customs_default_value, "USD")
     )
+    replacement = (rr.replacement or {}) if repair_return else {}
+    description = rr.product_description or rr.part_number
+    explanation = f"Repaired unit returned under {rr.rr_number}"
+    if replacement:  # P-REPLACE: the unit crossing the border is the replacement, not the original
+        condition = replacement.get("condition", "")
+        description = (
+            f"Replacement {description} ({condition}), serial {replacement['serial_number']}"
+        )
+        explanation = (f"Warranty replacement ({condition}) for returned unit "
+                       f"{replacement.get('replaces', '')} under {rr.rr_number}")  # fmt: skip
     item = CustomsItem(
-        description=(rr.product_description or rr.part_number)[:100],
+        description=description[:100],
         quantity=1,
         net_weight=(parcel.weight * settings.customs_net_weight_ratio).quantize(Decimal("0.001")),
         mass_unit=parcel.mass_unit,
@@ -99,7 +115,7 @@ def customs_for(
         certify_signer=settings.depot_attention,
         items=(item,),
         non_delivery_option="RETURN",
-        contents_explanation=f"Repaired unit returned under {rr.rr_number}",
+        contents_explanation=explanation[:200],
         incoterm=settings.customs_incoterm,
         eel_pfc=eel_pfc_for(settings.depot_country, destination, value),
         commercial_invoice=True,
@@ -132,7 +148,13 @@ def rate_request(rr: RepairRequest, shipment: Shipment, settings: Settings) -> R
             "return_address.phone",
             "a phone number is required for an international return (the carriers ask for it)",
         )
-    customs = customs_for(rr, parcel, settings, dest.country) if international else None
+    customs = (
+        customs_for(
+            rr, parcel, settings, dest.country, repair_return=shipment.purpose == "repair_return"
+        )
+        if international
+        else None
+    )
     if customs is not None and customs.eel_pfc == "AES_ITN" and not customs.aes_itn:
         # Above the EEI threshold the export must be filed in AES first; its ITN goes on the
         # declaration. The service files nothing itself, so it says so instead of the carrier.

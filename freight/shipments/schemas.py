@@ -51,6 +51,7 @@ class ShipmentOut(BaseModel):
     customs: dict[str, Any] | None = None
     refund_status: str | None = None
     error: str | None = None
+    replacement: dict[str, Any] | None = None
 
 
 def shipment_out(shipment: Shipment, rr_number: str) -> ShipmentOut:
@@ -91,6 +92,7 @@ def shipment_out(shipment: Shipment, rr_number: str) -> ShipmentOut:
         customs=(shipment.details or {}).get("customs"),
         refund_status=shipment.refund_status,
         error=(shipment.details or {}).get("error"),
+        replacement=(shipment.details or {}).get("replacement"),
     )
 
 

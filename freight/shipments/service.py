@@ -228,6 +228,10 @@ def _fill(
         "rate_rule": choice.rule,
         "error": None,
         "customs": customs_json(request.customs) if request.customs else None,
+        # P-REPLACE: what is in the box when it is a replacement rather than the repaired unit.
+        "replacement": dict(rr.replacement)
+        if rr.replacement and shipment.purpose == "repair_return"
+        else None,
     }
 
 

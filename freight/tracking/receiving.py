@@ -50,6 +50,8 @@ def after_receipt(
         )  # fmt: skip
         flag(session, rr=rr, shipment=inbound, signal=signal, actor=receipt.actor, now=now)
     received_on = now.date().isoformat()
+    if decision.accepted and rr.kind == "credit_return":
+        return  # the refund's own email (credits.refund) tells the customer the amounts
     if decision.accepted:
         due = rr.repair_due.isoformat() if rr.repair_due else ""
         notify(session, rr=rr, kind="receipt_accepted",

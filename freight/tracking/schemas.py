@@ -51,6 +51,22 @@ class DeadlinesOut(BaseModel):
     repair_due: date | None
 
 
+class ReplacementPublicOut(BaseModel):
+    serial_number: str
+    replaces: str
+    condition: str
+    ends_on: date | None
+    text: str
+
+
+class RefundPublicOut(BaseModel):
+    status: str
+    price: MoneyOut
+    restocking_fee: MoneyOut
+    refund: MoneyOut
+    refunded_at: datetime | None
+
+
 class TrackOut(BaseModel):
     rr_number: str
     status: str
@@ -62,6 +78,8 @@ class TrackOut(BaseModel):
     outbound: list[ShipmentOut]
     open_quote: OpenQuoteOut | None
     claims: list[ClaimPublicOut]
+    replacement: ReplacementPublicOut | None = None
+    refund: RefundPublicOut | None = None
 
 
 class UnmatchedReceiptIn(Strict):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from freight.claims.service import claims_for_rr
 from freight.claims.views import claim_public
+from freight.credits.views import credit_refund_out
 from freight.quotes.models import Quote
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus
@@ -18,7 +19,13 @@ from freight.shipments.models import Shipment
 from freight.shipments.schemas import ShipmentOut, shipment_out
 from freight.tracking import repository as repo
 from freight.tracking.rules import TrackFacts, next_steps, status_text
-from freight.tracking.schemas import DeadlinesOut, OpenQuoteOut, TrackOut
+from freight.tracking.schemas import (
+    DeadlinesOut,
+    OpenQuoteOut,
+    RefundPublicOut,
+    ReplacementPublicOut,
+    TrackOut,
+)
 
 # Staff-only parts of a shipment: the label file link, our label cost, internal errors and notes.
 _STAFF_ONLY = ("label", "cost", "error", "rate_selection", "special_requirements")
@@ -82,7 +89,35 @@ def track_out(session: Session, rr: RepairRequest, *, now: datetime) -> TrackOut
         carton_label_url=f"/api/v1/track/{rr.rr_number}/carton-label",
         inbound=inbound, outbound=outbound, open_quote=quote,
         claims=[claim_public(c, rr.rr_number) for c in claims_for_rr(session, rr)],
+        replacement=replacement_public(rr), refund=refund_public(session, rr),
     )  # fmt: skip
+
+
+def replacement_public(rr: RepairRequest) -> ReplacementPublicOut | None:
+    """P-REPLACE as the customer reads it."""
+    r = rr.replacement
+    if not r:
+        return None
+    ends = (
+        f" It keeps your unit's warranty, which ends on {r['ends_on']}." if r.get("ends_on") else ""
+    )
+    text = (f"We are replacing your unit (serial {r['replaces']}) with a {r['condition']} unit of "
+            f"like form, fit and function, serial {r['serial_number']}.{ends}")  # fmt: skip
+    return ReplacementPublicOut(
+        serial_number=r["serial_number"], replaces=r["replaces"], condition=r["condition"],
+        ends_on=r.get("ends_on"), text=text,
+    )  # fmt: skip
+
+
+def refund_public(session: Session, rr: RepairRequest) -> RefundPublicOut | None:
+    """P-CREDIT: the refund of a credit return, once the return was accepted."""
+    if rr.kind != "credit_return":
+        return None
+    out = credit_refund_out(session, rr)
+    if out is None:
+        return None
+    return RefundPublicOut(status=out.status, price=out.price, restocking_fee=out.restocking_fee,
+                           refund=out.refund, refunded_at=out.refunded_at)  # fmt: skip
 
 
 def shipments_section(session: Session, rr: RepairRequest) -> list[dict[str, Any]]:

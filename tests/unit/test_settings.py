@@ -36,3 +36,15 @@ def test_production_refuses_default_secrets() -> None:
         allow_sandbox=True,
     )
     assert ok.env == "production"
+
+
+def test_resellers_and_warranty_terms_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FREIGHT_AUTHORIZED_RESELLERS", "Acme Phones, Beta Telecom Inc.")
+    monkeypatch.setenv("FREIGHT_WARRANTY_MONTHS", '{"max-1000": 24, "*": 6}')
+    s = Settings()
+    assert s.authorized_resellers == ["Acme Phones", "Beta Telecom Inc."]
+    assert s.warranty_months == {"MAX-1000": 24, "*": 6}
+    assert Settings(_env_file=None).policy_file is None
+    monkeypatch.setenv("FREIGHT_WARRANTY_MONTHS", '{"*": -1}')
+    with pytest.raises(ValidationError, match="0..600"):
+        Settings()

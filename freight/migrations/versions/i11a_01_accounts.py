@@ -1,7 +1,7 @@
 """Staff sign-in (SPEC §9): user accounts, server-side sessions, and the audit trail
 
 Revision ID: i11a_01
-Revises: i15_01
+Revises: i12_01
 Create Date: 2026-12-01 21:17:31.333221
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import freight.db
 
 revision: str = "i11a_01"
-down_revision: str | None = "i15_01"
+down_revision: str | None = "i12_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

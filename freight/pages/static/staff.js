@@ -32,7 +32,17 @@
     const moves = {received: ["in_repair"], in_repair: ["ready_to_ship"], delivered: ["closed"]}[r.status] || [];
     if (["issued", "inbound_in_transit", "received", "in_repair"].includes(r.status)) moves.push("cancelled");
     $("d-actions").innerHTML = moves.map((m) => `<button type="button" data-move="${m}">Move to ${m}</button> `).join("");
+    $("d-origin").textContent = (r.source === "online"
+      ? `Online request ${r.submission_id}; Return Policy ${r.policy_version} accepted ${RRF.when(r.agreed_at)}. ` : "Opened by staff. ") +
+      (r.replacement ? `Replacement: ${r.replacement.condition} unit ${r.replacement.serial_number} replaces ${r.replacement.replaces}` +
+        (r.replacement.ends_on ? ` (warranty until ${r.replacement.ends_on}). ` : ". ") : "") +
+      (r.credit_refund ? `Credit refund ${r.credit_refund.refund.amount} ${r.credit_refund.refund.currency} (fee ${r.credit_refund.restocking_fee.amount}): ${r.credit_refund.status}.` : "");
+    $("replace").hidden = r.kind !== "repair" || !["received", "in_repair"].includes(r.status);
     $("receipt").hidden = !["issued", "inbound_in_transit"].includes(r.status);
+    if (!$("receipt").hidden) {
+      const w = await RRF.api("GET", "/api/v1/warranty/" + encodeURIComponent(r.serial_number));
+      $("r-warranty").textContent = w.ok ? "Warranty registry: " + w.data.reason : "";
+    }
     $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status);
     $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
       `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
@@ -92,8 +102,16 @@
       rr_marked_on_carton: $("r-marked").checked, freight_collect: $("r-collect").checked,
       visible_damage: $("r-damage").checked, third_party_equipment: $("r-third").checked,
       out_of_warranty: $("r-oow").checked, serial_number_seen: $("r-serial").value.trim() || null, notes: $("r-notes").value,
+      warranty_override: $("r-override").value || null, warranty_override_note: $("r-override-note").value,
     });
     if (res.ok) { showRR(rr); listRRs(false); listClaims(); } else RRF.showError("detail-error", res.data);
+  });
+  $("replace").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const rr = $("detail").dataset.rr;
+    const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/replacement`,
+      {serial_number: $("x-serial").value.trim(), condition: $("x-condition").value, note: $("x-note").value});
+    if (res.ok) showRR(rr); else RRF.showError("detail-error", res.data);
   });
   $("outbound").addEventListener("submit", async (ev) => {
     ev.preventDefault();

@@ -29,6 +29,12 @@
     $("deadline").textContent = d.repair_due ? "Repair due by " + d.repair_due :
       d.inbound_deadline ? "Ship the unit to us before " + RRF.when(d.inbound_deadline) : "";
     $("next-steps").innerHTML = (t.next_steps || []).map((s) => `<li>${RRF.esc(s)}</li>`).join("");
+    $("replacement").hidden = !t.replacement;
+    if (t.replacement) $("replacement").textContent = t.replacement.text;
+    $("refund").hidden = !t.refund;
+    if (t.refund) $("refund").textContent = t.refund.status === "refunded"
+      ? `Refunded ${t.refund.refund.amount} ${t.refund.refund.currency}: the price ${t.refund.price.amount} less the restocking fee ${t.refund.restocking_fee.amount}.`
+      : `Refund of ${t.refund.refund.amount} ${t.refund.refund.currency} (price less the restocking fee): ${t.refund.status}.`;
     $("inbound-card").hidden = false;
     $("inbound").innerHTML = (t.inbound || []).map(shipmentHtml).join("") || "<p>No tracking number yet.</p>";
     const outbound = t.outbound || [];

@@ -33,6 +33,25 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "claim_opened": {"claim_id": "clm_1", "kind": "concealed_damage", "filer": "customer",
                      "carrier": "ups", "file_by": "2027-01-09", "deadline_rule": "UPS: 60 days",
                      "evidence": ["Keep the packing material."], "filer_reason": "You file."},
+    "credit_refunded": {"price": "100.00 USD", "fee": "20.00 USD", "refund": "80.00 USD",
+                        "fee_percent": "20", "payment_reference": "pi_web_1"},
+}  # fmt: skip
+# Emails about an online request (no RR yet): they link the request's own page.
+_REQUEST = {"submission_id": "sub_abc", "status_page": "http://127.0.0.1:8000/request/sub_abc#token=t",
+            "token_days": 90}  # fmt: skip
+SUBMISSION_CONTEXTS: dict[str, dict[str, Any]] = {
+    "submission_received": {"kind_text": "repair", "policy_version": "2026-12-01.abc",
+                            "units": [{"serial_number": "SN1", "part_number": "P-1",
+                                       "warranty_status": "in_warranty"}]},
+    "submission_info_requested": {"message": "Please upload the invoice."},
+    "submission_reply_received": {},
+    "submission_approved": {"rr_numbers": "RR-AAAA2222, RR-BBBB3333", "note": "",
+                            "inbound_deadline": "2026-12-31",
+                            "units": [{"serial_number": "SN1", "part_number": "P-1",
+                                       "rr_number": "RR-AAAA2222"},
+                                      {"serial_number": "SN2", "part_number": "P-1",
+                                       "rr_number": "RR-BBBB3333"}]},
+    "submission_declined": {"reason": "Not our product."},
 }  # fmt: skip
 
 
@@ -41,7 +60,46 @@ def _settings(tmp_path: Path, **over: Any) -> Settings:
 
 
 def test_every_email_kind_has_a_test_context() -> None:
-    assert set(CONTEXTS) == set(EMAILS)
+    assert set(CONTEXTS) | set(SUBMISSION_CONTEXTS) == set(EMAILS)
+
+
+@pytest.mark.parametrize("kind", sorted(SUBMISSION_CONTEXTS))
+def test_every_request_email_links_the_request_page(kind: str, tmp_path: Path) -> None:
+    context = {"customer_name": "Ada", **_REQUEST, **SUBMISSION_CONTEXTS[kind]}
+    subject, body = service.render(_settings(tmp_path), kind, context)
+    assert "{{" not in body
+    assert "{%" not in body
+    assert "/request/sub_abc#token=t" in body
+    assert "sub_abc" in subject or "RR-AAAA2222" in subject
+
+
+def test_approval_email_gives_every_rr_number_the_window_and_the_labels(tmp_path: Path) -> None:
+    context = {"customer_name": "Ada", **_REQUEST, **SUBMISSION_CONTEXTS["submission_approved"]}
+    subject, body = service.render(_settings(tmp_path), "submission_approved", context)
+    assert "RR-AAAA2222" in subject
+    assert "RR-BBBB3333" in subject
+    assert "RR-AAAA2222: serial SN1" in body
+    assert "RR-BBBB3333: serial SN2" in body
+    assert "2026-12-31" in body
+    assert "carton label" in body.lower()
+    assert "410 East Plumeria Drive" in body
+
+
+def test_shipped_email_says_when_the_unit_is_a_replacement(tmp_path: Path) -> None:
+    replacement = {"serial_number": "NEW-1", "replaces": "OLD-1", "condition": "reconditioned",
+                   "ends_on": "2027-03-14"}  # fmt: skip
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS["shipped"],
+               "replacement": replacement}  # fmt: skip
+    _, body = service.render(_settings(tmp_path), "shipped", context)
+    assert "REPLACEMENT" in body
+    assert "reconditioned unit" in body
+    assert "NEW-1" in body
+    assert "OLD-1" in body
+    assert "2027-03-14" in body
+    _, plain = service.render(_settings(tmp_path), "shipped", {"rr_number": "RR-ABCD2345",
+                                                               "customer_name": "Ada",
+                                                               **CONTEXTS["shipped"]})  # fmt: skip
+    assert "REPLACEMENT" not in plain
 
 
 @pytest.mark.parametrize("kind", sorted(CONTEXTS))

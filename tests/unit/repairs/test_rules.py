@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from freight.money import Money
 from freight.repairs.rules import (
@@ -364,3 +366,71 @@ def test_credit_refund_refuses_bad_input(price: str, rate: str, field: str) -> N
     with pytest.raises(RuleError) as info:
         credit_refund(Money.of(price), Decimal(rate))
     assert info.value.field == field
+
+
+@given(
+    cents=st.integers(min_value=0, max_value=10**11),
+    rate=st.decimals(min_value=0, max_value=1, places=4),
+)
+def test_credit_refund_properties(cents: int, rate: Decimal) -> None:
+    """P-CREDIT: refund + fee = price, both in cents, neither negative, fee ≈ rate × price."""
+    price = Money(Decimal(cents).scaleb(-2), "USD")
+    refund, fee = credit_refund(price, rate)
+    assert refund + fee == price.quantize()
+    assert refund.amount >= 0
+    assert fee.amount >= 0
+    assert refund.amount.as_tuple().exponent == -2
+    assert abs(fee.amount - price.amount * rate) <= Decimal("0.005")
+
+
+@pytest.mark.parametrize(
+    ("over", "fields"),
+    [
+        ({}, []),
+        ({"document_type": "invoice"}, ["proof_of_purchase.document_type"]),
+        ({"has_price": False, "payment_reference": None},
+         ["proof_of_purchase.price", "proof_of_purchase.payment_reference"]),
+        ({"customer_received_at": None}, []),  # the purchase date is enough
+        ({"customer_received_at": None, "purchase_date": None}, ["customer_received_at"]),
+    ],
+)  # fmt: skip
+def test_credit_returns_are_web_store_purchases_only(
+    over: dict[str, object], fields: list[str]
+) -> None:
+    from datetime import date
+
+    from freight.repairs.rules import credit_return_problems
+
+    args: dict[str, object] = {
+        "document_type": "web_order",
+        "has_price": True,
+        "payment_reference": "pi_1",
+        "customer_received_at": datetime(2026, 10, 1, tzinfo=UTC),
+        "purchase_date": date(2026, 9, 1),
+    }
+    args.update(over)
+    assert [f for f, _ in credit_return_problems(**args)] == fields  # type: ignore[arg-type]
+
+
+def test_a_registry_warranty_finding_replaces_the_checkbox_reason() -> None:
+    from freight.rules import Decision as D
+
+    finding = D("P-WARRANTY", "Ended 2025-01-14.", "out_of_warranty")
+    inspection = ReceiptInspection(
+        rr_marked_on_carton=True, freight_collect=False, visible_damage=False,
+        serial_number_seen="SN1", third_party_equipment=False, out_of_warranty=True,
+        warranty=finding,
+    )  # fmt: skip
+    decision = decide_receipt(inspection, expected_serial="SN1", kind="repair", now=NOW)
+    assert decision.reasons == (finding,)
+
+
+def test_the_credit_window_starts_at_receipt_else_after_the_purchase_day() -> None:
+    from datetime import date
+
+    from freight.repairs.rules import credit_window_start
+
+    received = datetime(2026, 10, 5, 9, tzinfo=UTC)
+    assert credit_window_start(received, date(2026, 10, 1)) == received
+    assert credit_window_start(None, date(2026, 10, 1)) == datetime(2026, 10, 2, tzinfo=UTC)
+    assert credit_window_start(None, None) is None
