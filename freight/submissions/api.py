@@ -43,7 +43,7 @@ def get_caller(request: Request, session: SessionDep, settings: SettingsDep, now
             raise UnauthorizedError("The request token is invalid or has expired.")
         return Caller("customer", f"customer:{claims.submission_id}", claims.submission_id)
     principal = get_principal(request, session, settings, now)
-    if principal.kind != "token" or principal.role not in ("staff", "admin"):
+    if not principal.staff_side or principal.role not in ("staff", "admin"):
         raise ForbiddenError("This call needs the request's own token or the staff role.")
     return Caller("staff", principal.name)
 
