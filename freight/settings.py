@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     # Customer access
     customer_token_hours: int = 24
     lookup_rate_per_minute: int = 10
+    # Rate-limit keys are `{namespace}:{purpose}:…` (Redis or the SQLite file): give deployments
+    # (or test runs) sharing one Redis database their own namespace.
+    ratelimit_namespace: str = Field(default="rrf", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     # Notifications
     smtp_url: str | None = None
