@@ -162,6 +162,8 @@ class Settings(BaseSettings):
     # Payments (Stripe); without a key the sandbox provider is used
     stripe_api_key: str | None = None
     stripe_base_url: str | None = None
+    # Set when pages load Stripe.js (card entry): their CSP then allows https://js.stripe.com.
+    stripe_publishable_key: str | None = None
     quote_validity_days: int = 7
     quote_tolerance: Decimal = Decimal("0.10")
 
