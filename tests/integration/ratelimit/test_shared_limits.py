@@ -109,4 +109,5 @@ def test_namespaces_keep_budgets_apart(backend: tuple[str, str]) -> None:
         import redis
 
         names = {n.decode() for n in redis.Redis.from_url(where).scan_iter(match=f"{ours}:*")}
-        assert names and all(n.startswith(f"{ours}:window/{key}/") for n in names)
+        assert names
+        assert all(n.startswith(f"{ours}:window/{key}/") for n in names)
