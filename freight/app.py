@@ -215,10 +215,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from freight.pages.api import HERE as pages_dir
     from freight.pages.api import router as pages
     from freight.pages.docs import docs_routes
+    from freight.sandbox_control import sandbox_control_routes
 
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
     docs_routes(app)  # /docs and /redoc from the vendored assets
+    sandbox_control_routes(app, settings)  # /sandbox/… when the in-process sandbox is the carrier
     _ops_routes(app)
     body_limit: dict[str, Any] = {
         "limit": settings.max_body_bytes, "upload_limit": settings.max_upload_bytes,
