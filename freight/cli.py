@@ -60,7 +60,7 @@ def _beat(_: argparse.Namespace) -> int:
 
 def _tasks_list(_: argparse.Namespace) -> int:
     """Every periodic task beat runs, how often, and what it does (first docstring line)."""
-    from freight.jobs.service import load_handlers
+    from freight.jobs.registry import load_handlers
 
     tasks = sorted(load_handlers().periodic.values(), key=lambda task: task.name)
     width = max((len(task.name) for task in tasks), default=4)
