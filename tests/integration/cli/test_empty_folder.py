@@ -118,3 +118,69 @@ def test_serve_answers_the_sandbox_control_paths(tmp_path: Path) -> None:
         assert "No sandbox track" in unknown.json()["detail"]
     finally:
         _stop(proc)
+
+
+RR_BODY = {
+    "serial_number": "SN-EMPTY-1", "part_number": "MAX-1000", "product_description": "MAXCS card",
+    "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+    "return_address": {"name": "Ada Lovelace", "street1": "1 Infinite Loop", "city": "Cupertino",
+                       "state": "CA", "postal_code": "95014", "country": "US"},
+    "proof_of_purchase": {"document_type": "invoice", "reference": "INV-42"},
+}  # fmt: skip
+PARCEL = {
+    "length": 12,
+    "width": 9,
+    "height": 4,
+    "distance_unit": "in",
+    "weight": 3,
+    "mass_unit": "lb",
+}
+
+
+def _until(what: str, check: object, seconds: float = 60) -> object:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        got = check()  # type: ignore[operator]
+        if got:
+            return got
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_serve_alone_can_deliver_an_outbound_shipment(tmp_path: Path) -> None:
+    """README's way: buy the label, then advance the sandbox track until it is delivered."""
+    port = _free_port()
+    proc = _start(tmp_path, "serve", "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(f"{base}/healthz", proc, 90)
+        token = _freight(tmp_path, "tokens", "create", "--role", "staff", "--name", "desk")
+        h = {"Authorization": f"Bearer {token.stdout.strip().splitlines()[-1]}"}
+        with httpx.Client(base_url=f"{base}/api/v1", headers=h, timeout=30) as api:
+            rr = api.post("/repair-requests", json=RR_BODY).json()["rr_number"]
+            receipt = {"rr_marked_on_carton": True, "freight_collect": False,
+                       "visible_damage": False, "serial_number_seen": "SN-EMPTY-1"}  # fmt: skip
+            assert api.post(f"/repair-requests/{rr}/receipt", json=receipt).status_code == 200
+            for status in ("in_repair", "ready_to_ship"):
+                moved = api.post(f"/repair-requests/{rr}/status", json={"status": status})
+                assert moved.status_code == 200, moved.text
+            made = api.post(f"/repair-requests/{rr}/outbound-shipments", json={"parcel": PARCEL})
+            assert made.status_code == 201, made.text
+            shipment = made.json()["id"]
+
+            def bought() -> str | None:
+                return api.get(f"/shipments/{shipment}").json().get("tracking_number")
+
+            number = str(_until("the label, bought by the worker", bought, 90))
+            advanced = httpx.post(
+                f"{base}/sandbox/tracks/{number}/advance", json={"steps": 10}, timeout=30
+            )
+            assert advanced.status_code == 200, advanced.text
+            assert advanced.json()["tracking_status"]["status"] == "DELIVERED"
+
+            def delivered() -> bool:
+                return api.get(f"/shipments/{shipment}").json()["status"] == "DELIVERED"
+
+            _until("the shipment to show DELIVERED", delivered, 90)
+    finally:
+        _stop(proc)
