@@ -28,9 +28,11 @@ def money(draw: st.DrawFn, currency: str | None = None, *, max_amount: int = MAX
     return Money(Decimal(minor).scaleb(-places), cur)
 
 
-def amounts(currency: str, *, signed: bool = False, max_amount: int = 10**6) -> st.SearchStrategy[Decimal]:
-    """Decimals in the currency's minor units (negative too when `signed`)."""
-    places = minor_units(currency)
+def amounts(
+    currency: str, *, signed: bool = False, max_amount: int = 10**6, places: int | None = None
+) -> st.SearchStrategy[Decimal]:
+    """Decimals in the currency's minor units, or `places` digits (negative too when `signed`)."""
+    places = minor_units(currency) if places is None else places
     top = max_amount * 10**places
     return st.integers(min_value=-top if signed else 0, max_value=top).map(
         lambda minor: Decimal(minor).scaleb(-places)
