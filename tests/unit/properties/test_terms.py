@@ -1,0 +1,142 @@
+"""Properties of the outbound/inbound freight terms (SPEC §2 P-NA, P-QUOTE, P-INBOUND, P-EXPORT).
+
+Who pays depends on the destination country alone — not on how its code is written — and every
+decision carries its rule id and a sentence.
+"""
+
+from __future__ import annotations
+
+import pycountry
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from freight.geo.rules import CountryError, ExportRestrictedError, resolve_country
+from freight.rules import RuleError
+from freight.settings import DEFAULT_EXPORT_RESTRICTED, DEFAULT_NORTH_AMERICA
+from freight.terms.rules import FreightTerms, TermsPolicy, decide_terms
+from tests.unit.properties.strategies import alpha2_codes, spelled
+
+POLICY = TermsPolicy.of(DEFAULT_NORTH_AMERICA, DEFAULT_EXPORT_RESTRICTED)
+RULES = {"P-NA", "P-QUOTE", "P-INBOUND"}
+kinds = st.sampled_from(["repair", "credit_return"])
+outbound_purposes = st.sampled_from([None, "repair_return", "return_to_sender"])
+
+
+@st.composite
+def ways_to_write(draw: st.DrawFn, alpha2: str) -> str | int:
+    """One of the accepted spellings of a country (SPEC §2): alpha-2/3, numeric, English name."""
+    country = pycountry.countries.get(alpha_2=alpha2)
+    assert country is not None
+    forms: list[str | int] = [alpha2, str(country.alpha_3), str(country.numeric), country.name]
+    forms.append(int(country.numeric))
+    form = draw(st.sampled_from(forms))
+    return form if isinstance(form, int) else draw(spelled(form))
+
+
+def _decide(country: str | int, **kw: object) -> FreightTerms:
+    return decide_terms(country=country, policy=POLICY, **kw)  # type: ignore[arg-type]
+
+
+@given(alpha2=alpha2_codes, kind=kinds, purpose=outbound_purposes, data=st.data())
+def test_outbound_terms_depend_on_the_country_not_on_how_it_is_written(
+    alpha2: str, kind: str, purpose: str | None, data: st.DataObject
+) -> None:
+    assume(alpha2 not in POLICY.export_restricted)
+    written = data.draw(ways_to_write(alpha2))
+    canonical = _decide(alpha2, direction="outbound", kind=kind, purpose=purpose)
+    assert _decide(written, direction="outbound", kind=kind, purpose=purpose) == canonical
+
+
+@given(alpha2=alpha2_codes, kind=kinds, purpose=outbound_purposes)
+def test_the_vendor_prepays_north_america_and_quotes_everywhere_else(
+    alpha2: str, kind: str, purpose: str | None
+) -> None:
+    """P-NA / P-QUOTE; P-EXPORT refuses restricted destinations before any rate is bought."""
+    if alpha2 in DEFAULT_EXPORT_RESTRICTED:
+        with pytest.raises(ExportRestrictedError) as info:
+            _decide(alpha2, direction="outbound", kind=kind, purpose=purpose)
+        assert (info.value.rule, info.value.field) == ("P-EXPORT", "country")
+        return
+    terms = _decide(alpha2, direction="outbound", kind=kind, purpose=purpose)
+    if alpha2 in DEFAULT_NORTH_AMERICA:
+        assert (terms.payer, terms.card_required, terms.rule, terms.region) == (
+            "vendor", False, "P-NA", "north_america",
+        )  # fmt: skip
+    else:
+        assert (terms.payer, terms.card_required, terms.rule, terms.region) == (
+            "customer", True, "P-QUOTE", "international",
+        )  # fmt: skip
+    assert f"({alpha2})" in terms.reason  # the sentence names the destination
+
+
+@given(alpha2=alpha2_codes, kind=kinds, data=st.data())
+def test_inbound_is_always_prepaid_by_the_sender(
+    alpha2: str, kind: str, data: st.DataObject
+) -> None:
+    """P-INBOUND, from anywhere — export restrictions are about destinations, not the depot."""
+    terms = _decide(data.draw(ways_to_write(alpha2)), direction="inbound", kind=kind)
+    assert (terms.payer, terms.card_required, terms.rule) == ("sender", False, "P-INBOUND")
+    assert terms.region == ("north_america" if alpha2 in DEFAULT_NORTH_AMERICA else "international")
+
+
+@given(
+    alpha2=alpha2_codes,
+    direction=st.sampled_from(["inbound", "outbound"]),
+    kind=kinds,
+)
+def test_every_decision_records_a_rule_id_and_a_sentence(
+    alpha2: str, direction: str, kind: str
+) -> None:
+    try:
+        terms = _decide(alpha2, direction=direction, kind=kind)
+    except RuleError as exc:
+        assert exc.rule == "P-EXPORT"
+        assert str(exc)
+        return
+    assert terms.rule in RULES
+    assert terms.reason.strip().endswith(".")
+    wire = terms.as_json()
+    assert set(wire) == {"payer", "card_required", "rule", "reason", "region"}
+    assert wire["card_required"] is (wire["payer"] == "customer")
+
+
+@given(
+    north_america=st.frozensets(alpha2_codes, max_size=40),
+    restricted=st.frozensets(alpha2_codes, max_size=5),
+    alpha2=alpha2_codes,
+)
+def test_the_reviewed_lists_alone_decide(
+    north_america: frozenset[str], restricted: frozenset[str], alpha2: str
+) -> None:
+    """Both lists are configuration: any reviewed list is followed, nothing derived at run time."""
+    policy = TermsPolicy.of(
+        [c.lower() for c in north_america], [f" {c} " for c in restricted]
+    )  # codes as an operator may type them
+    try:
+        terms = decide_terms(direction="outbound", country=alpha2, policy=policy)
+    except ExportRestrictedError:
+        assert alpha2 in restricted
+        return
+    assert alpha2 not in restricted
+    assert (terms.payer == "vendor") is (alpha2 in north_america)
+
+
+# Not countries: the 422 names the field and keeps the value (SPEC §2).
+not_countries = st.text(max_size=8).filter(lambda t: _unknown(t))
+
+
+def _unknown(text: str) -> bool:
+    try:
+        resolve_country(text)
+    except CountryError:
+        return True
+    return False
+
+
+@given(value=not_countries, direction=st.sampled_from(["inbound", "outbound"]))
+def test_anything_else_is_refused_naming_the_country_field(value: str, direction: str) -> None:
+    with pytest.raises(CountryError) as info:
+        _decide(value, direction=direction)
+    assert info.value.field == "country"
+    assert info.value.value == value
