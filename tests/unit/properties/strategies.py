@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pycountry
 from hypothesis import strategies as st
@@ -45,11 +46,28 @@ offsets = st.integers(min_value=-12 * 4, max_value=14 * 4).map(
 )
 
 
+# Zones with daylight saving (also half-hour and 30-minute DST shifts) and without.
+IANA_ZONES = tuple(
+    ZoneInfo(z)
+    for z in ("America/Los_Angeles", "America/St_Johns", "Europe/Berlin", "Australia/Lord_Howe",
+              "Pacific/Auckland", "Asia/Kolkata")
+)  # fmt: skip
+
+
 def aware_datetimes(
     min_value: datetime = datetime(1990, 1, 1), max_value: datetime = datetime(2150, 1, 1)
 ) -> st.SearchStrategy[datetime]:
-    """Timezone-aware datetimes in a fixed-offset zone (UTC included)."""
-    return st.datetimes(min_value=min_value, max_value=max_value, timezones=offsets | st.just(UTC))
+    """Timezone-aware datetimes: UTC, fixed offsets and zones with daylight saving."""
+    zones = st.just(UTC) | offsets | st.sampled_from(IANA_ZONES)
+    # No wall-clock times inside a spring-forward gap: no clock or carrier ever reports one.
+    return st.datetimes(
+        min_value=min_value, max_value=max_value, timezones=zones, allow_imaginary=False
+    )
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC (== between zones is False for times in a DST fold, PEP 495)."""
+    return moment.astimezone(UTC)
 
 
 ALPHA2 = tuple(sorted(str(c.alpha_2) for c in pycountry.countries))
