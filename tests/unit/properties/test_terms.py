@@ -1,4 +1,4 @@
-"""Properties of the outbound/inbound freight terms (SPEC §2 P-NA, P-QUOTE, P-INBOUND, P-EXPORT).
+"""Properties of freight terms (SPEC §2 P-NA, P-QUOTE, P-INBOUND, P-EXPORT) and outbound rates.
 
 Who pays depends on the destination country alone — not on how its code is written — and every
 decision carries its rule id and a sentence.
@@ -11,11 +11,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from carriers.types import Rate
 from freight.geo.rules import CountryError, ExportRestrictedError, resolve_country
+from freight.money import Money
 from freight.rules import RuleError
 from freight.settings import DEFAULT_EXPORT_RESTRICTED, DEFAULT_NORTH_AMERICA
+from freight.shipments.rules import insurance_for, select_rate
 from freight.terms.rules import FreightTerms, TermsPolicy, decide_terms
-from tests.unit.properties.strategies import alpha2_codes, spelled
+from tests.unit.properties.strategies import alpha2_codes, money, spelled
 
 POLICY = TermsPolicy.of(DEFAULT_NORTH_AMERICA, DEFAULT_EXPORT_RESTRICTED)
 RULES = {"P-NA", "P-QUOTE", "P-INBOUND"}
@@ -141,3 +144,86 @@ def test_anything_else_is_refused_naming_the_country_field(value: str, direction
         _decide(value, direction=direction)
     assert info.value.field == "country"
     assert info.value.value == value
+
+
+# Outbound shipment policy (freight/shipments/rules.py): rate choice and insurance ------------
+
+CARRIER_SERVICES = {
+    "usps": ("Priority Mail", "priority"),
+    "ups": ("Ground", "ups_ground"),
+    "fedex": ("FedEx 2Day", "fedex_2_day"),
+    "dhl_express": ("Express Worldwide", "dhl_express_worldwide"),
+}
+
+
+@st.composite
+def rate_lists(draw: st.DrawFn) -> list[Rate]:
+    """Rates from several carriers in one currency, ids unique, transit days sometimes unknown."""
+    out = []
+    for n in range(draw(st.integers(1, 8))):
+        carrier = draw(st.sampled_from(sorted(CARRIER_SERVICES)))
+        service, token = CARRIER_SERVICES[carrier]
+        out.append(
+            Rate(
+                f"rate_{n}",
+                carrier,
+                service,
+                token,
+                draw(money("USD", max_amount=500)),
+                draw(st.none() | st.integers(1, 12)),
+                "shp_1",
+            )  # fmt: skip
+        )
+    return out
+
+
+requirements = st.sampled_from(["", "fragile", "ship via FedEx", "UPS Ground please", "DHL"])
+
+
+@given(rates=rate_lists(), max_days=st.integers(1, 10), wish=requirements, data=st.data())
+def test_the_rate_bought_is_offered_and_does_not_depend_on_the_order_of_the_offers(
+    rates: list[Rate], max_days: int, wish: str, data: st.DataObject
+) -> None:
+    choice = select_rate(rates, max_transit_days=max_days, requirements=wish)
+    assert choice.rate in rates
+    assert choice.rule in ("RATE-PICK", "P-INSURE")
+    assert choice.reason.endswith(".")
+    shuffled = data.draw(st.permutations(rates))
+    assert select_rate(shuffled, max_transit_days=max_days, requirements=wish) == choice
+
+
+@given(rates=rate_lists(), max_days=st.integers(1, 10))
+def test_without_wishes_the_cheapest_rate_in_time_is_bought(
+    rates: list[Rate], max_days: int
+) -> None:
+    choice = select_rate(rates, max_transit_days=max_days)
+    in_time = [r for r in rates if r.estimated_days is not None and r.estimated_days <= max_days]
+    if in_time:
+        assert choice.rate in in_time
+        assert all(choice.rate.amount <= r.amount for r in in_time)
+    else:  # none in time: the fastest known
+        known = [r.estimated_days for r in rates if r.estimated_days is not None]
+        if known:
+            assert choice.rate.estimated_days == min(known)
+
+
+@given(rates=rate_lists(), max_days=st.integers(1, 10), carrier=st.sampled_from(["FedEx", "UPS"]))
+def test_a_carrier_named_in_the_special_requirements_is_used_when_it_offers_a_rate(
+    rates: list[Rate], max_days: int, carrier: str
+) -> None:
+    """P-INSURE: special shipping requirements captured at RR time are followed."""
+    choice = select_rate(rates, max_transit_days=max_days, requirements=f"ship via {carrier}")
+    if any(r.carrier == carrier.lower() for r in rates):
+        assert choice.rate.carrier == carrier.lower()
+
+
+@given(requested=st.booleans(), declared=st.none() | money())
+def test_no_insurance_unless_the_customer_asked_and_then_for_the_declared_value(
+    requested: bool, declared: Money | None
+) -> None:
+    """P-INSURE."""
+    insured = insurance_for(requested, declared)
+    if not requested or declared is None or declared.amount == 0:
+        assert insured is None
+    else:
+        assert insured == declared
