@@ -29,7 +29,7 @@ from freight.finance.rules import (
     to_csv,
 )
 from freight.money import Money, minor_units
-from freight.quotes.rules import capture_amount
+from freight.quotes.rules import capture_amount, within_tolerance
 from freight.repairs.rules import credit_refund
 from tests.unit.properties.strategies import CURRENCIES, amounts, currencies, money
 
@@ -252,3 +252,33 @@ def test_an_invoice_keeps_every_line_and_uploading_it_twice_changes_nothing(
     assert len({ln.line_key for ln in lines}) == len(rows)  # identical surcharges stay two lines
     again, _ = parse_invoice(text, frozenset(CURRENCIES))
     assert [ln.line_key for ln in again] == [ln.line_key for ln in lines]  # idempotent import
+
+
+# Quote vs capture (SPEC §6) ---------------------------------------------------------------------
+
+TEN_PERCENT = Decimal("0.10")
+
+
+@given(currency=currencies, data=st.data())
+def test_the_capture_is_the_label_cost_but_never_more_than_the_hold(
+    currency: str, data: st.DataObject
+) -> None:
+    label, hold = data.draw(money(currency)), data.draw(money(currency))
+    captured = capture_amount(label, hold)
+    assert captured.currency == currency
+    assert captured <= hold
+    assert captured <= label
+    assert captured in (label, hold)  # min(label cost, authorized)
+
+
+@given(currency=currencies, data=st.data())
+def test_a_re_rated_price_within_ten_percent_keeps_the_quote(
+    currency: str, data: st.DataObject
+) -> None:
+    """P-QUOTE: above quote × 1.10 the quote is superseded and the customer re-asked."""
+    quoted, current = data.draw(money(currency)), data.draw(money(currency))
+    ok = within_tolerance(quoted, current, TEN_PERCENT)
+    assert ok is (current.amount * 10 <= quoted.amount * 11)
+    cheaper = data.draw(money(currency, max_amount=10**9))
+    if ok and cheaper <= current:
+        assert within_tolerance(quoted, cheaper, TEN_PERCENT)  # a lower price never re-asks

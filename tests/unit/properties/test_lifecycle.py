@@ -6,6 +6,8 @@ story an RR can tell: nothing ships before the unit came in, terminal states sta
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,13 +16,16 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from freight.repairs.rules import (
     OPEN_STATUSES,
     TRANSITIONS,
+    ReceiptInspection,
     RRStatus,
     RuleError,
     TransitionError,
     can_transition,
     check_staff_transition,
     check_transition,
+    decide_receipt,
 )
+from tests.unit.properties.strategies import aware_datetimes
 
 S = RRStatus
 TERMINAL = {S.CLOSED, S.CANCELLED, S.REFUNDED}
@@ -171,3 +176,61 @@ class RequestedMoves(RuleBasedStateMachine):
 
 
 TestRequestedMoves = RequestedMoves.TestCase
+
+
+# Receipt inspection (P-MARK, P-INBOUND, P-SERIAL, P-REJECT, P-CREDIT) --------------------------
+
+RECEIPT_RULES = {"P-MARK", "P-INBOUND", "P-SERIAL", "P-REJECT", "P-CREDIT", "P-WARRANTY"}
+serials = st.from_regex(r"[A-Z0-9]{4,12}", fullmatch=True)
+received_moments = aware_datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1))
+
+
+@st.composite
+def inspections(draw: st.DrawFn, expected: str) -> ReceiptInspection:
+    seen = draw(
+        st.sampled_from([expected, f"  {expected.lower()} ", "", "OTHER-1"]) | st.none() | serials
+    )
+    return ReceiptInspection(
+        rr_marked_on_carton=draw(st.booleans()),
+        freight_collect=draw(st.booleans()),
+        visible_damage=draw(st.booleans()),
+        serial_number_seen=seen,
+        third_party_equipment=draw(st.booleans()),
+        out_of_warranty=draw(st.booleans()),
+        original_packaging=draw(st.none() | st.booleans()),
+    )
+
+
+@given(
+    expected=serials,
+    kind=st.sampled_from(["repair", "credit_return"]),
+    now=received_moments,
+    since=st.none() | st.timedeltas(timedelta(0), timedelta(days=90)),
+    data=st.data(),
+)
+def test_a_unit_is_accepted_only_when_no_rule_refuses_it_and_every_refusal_names_its_rule(
+    expected: str, kind: str, now: datetime, since: timedelta | None, data: st.DataObject
+) -> None:
+    inspection = data.draw(inspections(expected))
+    received = None if since is None else now - since
+    decision = decide_receipt(
+        inspection, expected_serial=expected, kind=kind, now=now,  # type: ignore[arg-type]
+        customer_received_at=received,
+    )  # fmt: skip
+    assert decision.accepted is (decision.reasons == ())
+    assert decision.target_status == (S.RECEIVED if decision.accepted else S.REJECTED)
+    assert all(r.rule in RECEIPT_RULES and r.reason and r.code for r in decision.reasons)
+    assert decision.damage is inspection.visible_damage  # damage is flagged for a claim
+    serial_ok = (inspection.serial_number_seen or "").strip().upper() == expected
+    late = kind == "credit_return" and since is not None and since > timedelta(days=30)
+    must_refuse = (
+        not inspection.rr_marked_on_carton  # P-MARK
+        or inspection.freight_collect  # P-INBOUND
+        or inspection.visible_damage  # P-REJECT / P-CREDIT
+        or not serial_ok  # P-SERIAL
+        or inspection.out_of_warranty
+        or inspection.third_party_equipment
+        or (kind == "credit_return" and inspection.original_packaging is False)
+        or late  # P-CREDIT: 30 days from the customer's receipt
+    )
+    assert decision.accepted is not must_refuse
