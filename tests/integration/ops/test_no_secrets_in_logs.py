@@ -70,7 +70,7 @@ def test_serve_logs_carry_no_secret(tmp_path: Path) -> None:
                 ).status_code
                 == 400
             )
-            # A secret inside an event the worker cannot apply ends in its failure/traceback logs.
+            # Secrets inside an event reach the worker's task logs (masked there).
             http.post(f"/webhooks/shippo?token={WEBHOOK_TOKEN}",
                       json=_event(f"{WEBHOOK_TOKEN}", f"Bearer {staff}"))  # fmt: skip
             auth = {"Authorization": f"Bearer {staff}"}
