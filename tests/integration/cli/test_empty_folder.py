@@ -106,16 +106,23 @@ def test_tokens_create_says_which_database_and_warns_when_it_is_new(tmp_path: Pa
 
 def test_serve_answers_the_sandbox_control_paths(tmp_path: Path) -> None:
     port = _free_port()
-    proc = _start(tmp_path, "serve", "--port", str(port))
+    proc = _start(tmp_path, "serve", "--port", str(port), "--workers", "2")
+    base = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(f"http://127.0.0.1:{port}/healthz", proc, 90)
-        health = httpx.get(f"http://127.0.0.1:{port}/sandbox/health", timeout=5)
-        assert health.status_code == 200
-        labels = httpx.get(f"http://127.0.0.1:{port}/sandbox/labels", timeout=5)
-        assert labels.status_code == 200
-        unknown = httpx.post(f"http://127.0.0.1:{port}/sandbox/tracks/NOPE/advance", json={})
+        _wait_up(f"{base}/healthz", proc, 90)
+        assert httpx.get(f"{base}/sandbox/health", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/sandbox/labels", timeout=5).status_code == 200
+        unknown = httpx.post(f"{base}/sandbox/tracks/NOPE/advance", json={}, timeout=5)
         assert unknown.status_code == 404
         assert "No sandbox track" in unknown.json()["detail"]
+        # Two uvicorn processes, one budget; a client's own X-Forwarded-For is not believed.
+        lookup = {"rr_number": "RR-ABCD2345", "email": "eve@example.com"}
+        codes = [
+            httpx.post(f"{base}/api/v1/track/lookup", json=lookup, timeout=10,
+                       headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+            for i in range(14)
+        ]  # fmt: skip
+        assert codes == [404] * 10 + [429] * 4
     finally:
         _stop(proc)
 
