@@ -234,7 +234,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # of the framework's per-request work (freight.webhooks.fastpath).
     from freight.metrics import RequestMetrics
 
-    outer: list[Layer] = [(RequestMetrics, request_layer(settings))]
+    outer: list[Layer] = [
+        (RequestMetrics, request_layer(settings)),
+        (SecurityHeaders, security_options(settings)),
+    ]
     app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
 

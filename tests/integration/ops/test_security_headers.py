@@ -42,6 +42,10 @@ def test_errors_carry_the_headers_too(tmp_path: Path) -> None:
     upgrade(settings)
     with TestClient(create_app(settings)) as client:
         missing = client.get("/api/v1/no-such-thing")
+        hook = client.post("/webhooks/shippo?token=wrong", json={})  # the webhook hot path
+    assert hook.status_code == 401
+    assert hook.headers["x-content-type-options"] == "nosniff"
+    assert hook.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert missing.status_code == 404
     assert missing.headers["x-content-type-options"] == "nosniff"
     assert (
