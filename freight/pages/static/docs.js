@@ -6,6 +6,7 @@ window.addEventListener("DOMContentLoaded", () => {
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
     deepLinking: true,
+    validatorUrl: null, // no badge fetched from validator.swagger.io (another host)
     showExtensions: true,
     showCommonExtensions: true,
     presets: [SwaggerUIBundle.presets.apis],
