@@ -119,7 +119,10 @@ async def insert_batch_with_jobs_pg(
 
 
 def get(session: Session, event_id: int, *, lock: bool = False) -> WebhookEvent | None:
-    stmt = select(WebhookEvent).where(WebhookEvent.id == event_id)
+    """The event; its payload is loaded when first read (decoding it may fail: a poison body)."""
+    stmt = (
+        select(WebhookEvent).options(defer(WebhookEvent.payload)).where(WebhookEvent.id == event_id)
+    )
     if lock:
         stmt = stmt.with_for_update()
     return session.scalar(stmt)

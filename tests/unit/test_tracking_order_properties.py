@@ -75,11 +75,13 @@ def test_status_is_the_newest_known_event_and_scans_before_issue_do_not_count(
         assert state.status is None
         return
     newest_time = max(e.occurred_at for e in known)
-    assert state.newest is not None and state.newest.occurred_at == newest_time
+    assert state.newest is not None
+    assert state.newest.occurred_at == newest_time
     # a terminal status at the newest time is never displaced by anything older
     if any(e.status == "DELIVERED" for e in known if e.occurred_at == newest_time):
         assert state.status == "DELIVERED"
-        assert state.delivered_at is not None and state.delivered_at <= newest_time
+        assert state.delivered_at is not None
+        assert state.delivered_at <= newest_time
     if state.first_scan_at is not None:
         assert state.first_scan_at >= ISSUED
     scans_after = [
@@ -94,7 +96,8 @@ def test_delivered_then_an_older_transit_stays_delivered_at_the_carriers_time() 
     delivered = carrier_event(occurred_at=at, status="DELIVERED", text="Delivered")
     transit = carrier_event(occurred_at=at - timedelta(hours=20), status="TRANSIT", text="Hub")
     history, new = merge_events([delivered], [transit])
-    assert history == [transit, delivered] and new == [transit]
+    assert history == [transit, delivered]
+    assert new == [transit]
     state = tracking_state(history, issued_at=ISSUED)
     assert (state.status, state.delivered_at) == ("DELIVERED", at)
 

@@ -4,7 +4,7 @@ POST /webhooks/shippo → stored → the processing job → the tracking consume
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,13 +55,13 @@ def body(number: str, history: list[dict[str, Any]], carrier: str = "ups") -> di
 
 @pytest.fixture
 def shipped(
-    client: TestClient, open_rr: Callable[..., dict[str, Any]], settings: Settings, clock: Clock
-) -> Iterator[tuple[str, str]]:
+    open_rr: Callable[..., dict[str, Any]], settings: Settings, clock: Clock
+) -> tuple[str, str]:
     """(rr number, outbound shipment id): a labeled UPS return on its way to the customer."""
     rr = open_rr()
     shipment = make_outbound(settings, rr["rr_number"], carrier="ups", number=UPS,
                              ship_date=clock.now)  # fmt: skip
-    yield rr["rr_number"], shipment
+    return rr["rr_number"], shipment
 
 
 def _post(client: TestClient, payload: dict[str, Any]) -> None:
