@@ -149,7 +149,9 @@ def stored_event(row: TrackingEvent) -> CarrierEvent:
 
 
 def _incoming(info: TrackingInfo) -> list[CarrierEvent]:
-    dated = [*info.events, *([info.current] if info.current else [])]
+    """Every dated event of the update: its history, and its current status unless that only
+    says the carrier knows nothing yet (re-dated on every look-up, it would pile up)."""
+    current = [info.current] if info.current and info.current.status != "UNKNOWN" else []
     return [
         carrier_event(
             occurred_at=e.occurred_at,
@@ -157,9 +159,8 @@ def _incoming(info: TrackingInfo) -> list[CarrierEvent]:
             substatus_code=e.substatus.code if e.substatus else None,
             text=e.text,
             location=e.location,
-        )  # fmt: skip
-        for e in dated
-        if e.status != "UNKNOWN"  # "no information yet" is not an event of the parcel
+        )
+        for e in [*info.events, *current]
     ]
 
 
