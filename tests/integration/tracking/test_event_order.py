@@ -232,3 +232,19 @@ def test_a_scan_before_the_rr_was_issued_is_not_its_first_scan_and_received_is_n
         assert inbound.status not in ("DELIVERED", "RETURNED")  # still "active" at the carrier
         due = due_for_poll(s, quiet_before=clock.now + timedelta(days=30), limit=50)
         assert inbound.id not in [x.id for x in due]  # but we have the unit: no more polling
+
+
+def test_the_sandbox_carriers_delivered_history_is_kept_whole_in_order(
+    client: TestClient, staff: dict[str, str], open_rr: Callable[..., dict[str, Any]],
+    settings: Settings, clock: Clock,
+) -> None:  # fmt: skip
+    rr = open_rr()["rr_number"]
+    assert register(client, staff, rr, "shippo", "SHIPPO_DELIVERED").status_code == 201
+    run_jobs(settings, clock)
+    run_jobs(settings, clock)
+    [shipment] = client.get(f"{API}/repair-requests/{rr}", headers=staff).json()["shipments"]
+    events = shipment["events"]
+    assert len(events) == 5
+    assert [e["occurred_at"] for e in events] == sorted(e["occurred_at"] for e in events)
+    assert (events[-1]["status"], shipment["status"]) == ("DELIVERED", "DELIVERED")
+    assert shipment["delivered_at"] == events[-1]["occurred_at"]
