@@ -248,3 +248,22 @@ def test_the_sandbox_carriers_delivered_history_is_kept_whole_in_order(
     assert [e["occurred_at"] for e in events] == sorted(e["occurred_at"] for e in events)
     assert (events[-1]["status"], shipment["status"]) == ("DELIVERED", "DELIVERED")
     assert shipment["delivered_at"] == events[-1]["occurred_at"]
+
+
+def test_delivered_with_no_history_takes_the_carriers_time_not_the_processing_time(
+    client: TestClient, staff: dict[str, str], settings: Settings, clock: Clock,
+    shipped: tuple[str, str],
+) -> None:  # fmt: skip
+    rr, shipment_id = shipped
+    at = clock.now + timedelta(hours=26)
+    payload = body(UPS, [status_json("DELIVERED", at, "Delivered")])
+    payload["data"]["tracking_history"] = []
+    _post(client, payload)
+    clock.now += timedelta(days=2)
+    run_jobs(settings, clock)
+    view = _view(client, staff, shipment_id)
+    assert view["status"] == "DELIVERED"
+    assert view["delivered_at"].startswith(iso(at)[:19])
+    history = client.get(f"{API}/repair-requests/{rr}", headers=staff).json()["history"]
+    assert history[-1]["to_status"] == "delivered"
+    assert history[-1]["at"].startswith(iso(at)[:19])
