@@ -162,6 +162,11 @@ class Settings(BaseSettings):
     # Payments (Stripe); without a key the sandbox provider is used
     stripe_api_key: str | None = None
     stripe_base_url: str | None = None
+    stripe_webhook_secret: str | None = None  # whsec_…: checks Stripe-Signature on /webhooks/stripe
+    stripe_publishable_key: str | None = None  # pk_…: the page confirms with Stripe.js
+    sandbox_stripe_webhook_url: str | None = None  # where the sandbox POSTs its signed events
+    hold_renew_days: int = Field(default=6, ge=1, le=6)  # re-authorize holds older than this
+    payment_poll_minutes: int = Field(default=10, ge=1)  # intents unconfirmed this long are polled
     quote_validity_days: int = 7
     quote_tolerance: Decimal = Decimal("0.10")
 
