@@ -75,7 +75,7 @@ def accept_quote(
     quote = get_quote(session, quote_id, lock=True)
     rr = check_customer(session, quote, principal)
     _check_open(quote, now)
-    payment, intent = _intent_for(session, payments, quote, rr)
+    payment, intent = _intent_for(session, payments, quote, rr, now=now)
     if payment_method and intent.status != "requires_capture":
         # Each confirmation is a new attempt (a card after a declined one); an intent holds at
         # most once, so a repeated confirmation cannot hold twice.
@@ -207,7 +207,7 @@ def _check_open(quote: Quote, now: datetime) -> None:
 
 
 def _intent_for(
-    session: Session, payments: PaymentsPort, quote: Quote, rr: RepairRequest
+    session: Session, payments: PaymentsPort, quote: Quote, rr: RepairRequest, *, now: datetime
 ) -> tuple[Payment, Intent]:
     """The quote's live intent, or a new one: one per quote (and per earlier one cancelled)."""
     payment = repo.payment_for(session, quote.id, lock=True)
@@ -247,7 +247,8 @@ def _intent_for(
                 status="pending",
                 amount=quote.amount,
                 currency=quote.currency,
-            )  # fmt: skip
+                created_at=now,
+            )
         )
         session.flush()
     return payment, intent

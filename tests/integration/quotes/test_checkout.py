@@ -55,7 +55,8 @@ def test_accept_creates_one_unconfirmed_intent_per_quote(flow: Flow) -> None:
     intent = first["payment_intent"]
     assert intent["status"] == "requires_payment_method"
     assert intent["client_secret"].startswith(intent["id"] + "_secret_")
-    assert intent["provider"] == "sandbox" and intent["publishable_key"] is None
+    assert intent["provider"] == "sandbox"
+    assert intent["publishable_key"] is None
     assert again["payment_intent"]["id"] == intent["id"]  # keyed by the quote
     assert first["status"] == "open"
     assert first["payment"]["status"] == "pending"
