@@ -79,6 +79,16 @@ def confirm_payment(
     return _checkout_out(done, payments)
 
 
+@router.get("/quotes/{quote_id}/payment-intent", response_model=CheckoutOut, responses=_PAY_ERRORS)
+def waiting_intent(
+    quote_id: str, who: PrincipalDep, session: SessionDep, payments: PaymentsDep
+) -> CheckoutOut:
+    """The intent waiting for the customer's card form (an open quote's, or a hold placed
+    again that the bank wants them to confirm)."""
+    done = checkout.waiting_intent(session, quote_id=quote_id, principal=who, payments=payments)
+    return _checkout_out(done, payments)
+
+
 @router.get("/quotes/{quote_id}", response_model=QuoteOut)
 def get_quote(quote_id: str, who: PrincipalDep, session: SessionDep) -> QuoteOut:
     """One quote with its payment (staff, or the RR's customer)."""

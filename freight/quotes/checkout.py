@@ -113,6 +113,22 @@ def confirm_payment(
     return Checkout(quote, payment, rr, intent)
 
 
+def waiting_intent(
+    session: Session, *, quote_id: str, principal: Principal, payments: PaymentsPort
+) -> Checkout:
+    """The intent the customer's card form should confirm now: an open quote's, or a renewal
+    the bank wants them for; 409 when nothing waits for them."""
+    quote = get_quote(session, quote_id)
+    rr = check_customer(session, quote, principal)
+    payment = repo.payment_for(session, quote.id)
+    pending = repo.pending_renewal(session, payment.id) if payment is not None else None
+    if payment is None or (pending is None and payment.status not in ("pending", "failed")):
+        raise ConflictError(f"Nothing waits for your card on quote {quote.id}.")
+    ref = pending.provider_ref if pending is not None else payment.provider_ref or ""
+    intent = _provider(lambda: payments.retrieve_intent(ref), quote)
+    return Checkout(quote, payment, rr, intent)
+
+
 def apply_intent(
     session: Session, payments: PaymentsPort, payment: Payment, intent: Intent, *, now: datetime
 ) -> str:

@@ -104,3 +104,18 @@ def intent_out(intent: Intent, *, provider: str, publishable_key: str | None) ->
         confirm_url=f"/sandbox/stripe/v1/payment_intents/{intent.ref}/confirm" if sandbox else None,
         reason=intent.reason,
     )  # fmt: skip
+
+
+class PaymentReceiptOut(BaseModel):
+    """A quote's card payment as the customer's page shows it (never card details)."""
+
+    quote_id: str
+    carrier: str
+    service: str
+    amount: MoneyOut
+    status: Literal["pending", "authorized", "captured", "cancelled", "failed"]
+    authorized: MoneyOut | None
+    captured: MoneyOut | None
+    refunded: MoneyOut | None
+    action_needed: bool = Field(description="The bank wants the customer to confirm the card again")
+    message: str | None
