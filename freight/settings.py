@@ -277,6 +277,11 @@ class Settings(BaseSettings):
             )
         if (self.stripe_api_key or "").startswith(("sk_test_", "rk_test_")):
             out.append("FREIGHT_STRIPE_API_KEY is a Stripe test key: no card is really charged")
+        if self.stripe_api_key and not self.stripe_webhook_secret:
+            out.append(
+                "FREIGHT_STRIPE_WEBHOOK_SECRET is not set: Stripe's events are refused and only "
+                "the poll (quotes.poll_payments) sees cards confirmed after the page closed"
+            )
         if self.allow_sandbox:
             out += [
                 f"FREIGHT_{name.upper()} is not set: {why} (FREIGHT_ALLOW_SANDBOX=true)"
