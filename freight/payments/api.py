@@ -36,10 +36,24 @@ class StripeWebhookOut(BaseModel):
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
+_EVENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object", "description": "A Stripe "
+                    "Event {id, type, data: {object}}, signed in the Stripe-Signature header"}}},
+    },
+    "parameters": [
+        {"name": "Stripe-Signature", "in": "header", "required": True,
+         "schema": {"type": "string"}, "description": "t=…,v1=… (HMAC-SHA256 of t.body)"},
+    ],
+}  # fmt: skip
+
+
 @router.post(
     "/webhooks/stripe",
     response_model=StripeWebhookOut,
     responses={400: {"description": "Bad signature or body", **_PROBLEM}},
+    openapi_extra=_EVENT_BODY,
 )
 @router.post("/api/v1/webhooks/stripe", response_model=StripeWebhookOut, include_in_schema=False)
 def stripe_webhook(

@@ -169,7 +169,11 @@ def _held(
         return "already"
     if quote.status != rules.OPEN or rules.is_expired(quote.expires_at, now):
         # Confirmed after the quote lapsed or was superseded: release the hold at once.
-        payments.cancel(intent.ref, idempotency_key=f"cancel:{hold.id}")
+        try:
+            payments.cancel(intent.ref, idempotency_key=f"cancel:{hold.id}")
+        except PaymentStateError as exc:  # cancelled meanwhile (e.g. lapsed): nothing is held
+            log.info("payment.release.skipped", extra={"event": "payment.release.skipped",
+                                                       "reason": exc.reason})  # fmt: skip
         hold.status, hold.ended_at, payment.status = "released", now, "cancelled"
         payment.failure_reason = f"Quote {quote.id} is {quote.status}; the hold was released."
         return "released"

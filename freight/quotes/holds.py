@@ -208,7 +208,9 @@ def poll_unconfirmed(
             intent = payments.retrieve_intent(hold.provider_ref)
             quote = session.get(Quote, payment.quote_id)
             stale = quote is not None and quote.status not in (rules.OPEN, rules.ACCEPTED)
-            if stale and intent.status != "requires_capture":
+            # A renewal the customer never confirmed, once the payment no longer needs it.
+            moot = hold.purpose == "renewal" and payment.status != "authorized"
+            if (stale or moot) and intent.status != "requires_capture":
                 payments.cancel(hold.provider_ref, idempotency_key=f"cancel:{hold.id}")
                 hold.status, hold.ended_at = "released", now
             else:
