@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from freight.jobs.service import enqueue
 from freight.money import Money
 from freight.notifications import hooks
 from freight.payments.port import (
@@ -140,16 +141,22 @@ def _swap(
     held = (
         intent.capturable if intent.capturable and intent.capturable.amount > 0 else intent.amount
     )
+    resume = payment.status != "authorized"  # the old hold had lapsed: the label waited
     new.authorized_at = now
-    payment.provider_ref, payment.status, payment.failure_reason = (
-        new.provider_ref,
-        "authorized",
-        None,
-    )
+    payment.provider_ref, payment.status = new.provider_ref, "authorized"
+    payment.failure_reason = None
     payment.authorized_amount, payment.authorized_at = held.amount, now
     payment.payment_method_ref = intent.payment_method or payment.payment_method_ref
     payment.customer_ref = intent.customer or payment.customer_ref
     log.info("payment.renewed", extra={"event": "payment.renewed", "payment_id": payment.id})
+    quote = session.get(Quote, payment.quote_id)
+    shipment = session.get(Shipment, quote.shipment_id) if quote is not None else None
+    if resume and quote is not None and shipment is not None:
+        if shipment.state == shipment_rules.PURCHASING:
+            enqueue(
+                session, task="shipments.buy_label", args={"shipment_id": shipment.id},
+                key=f"buy_label:{shipment.id}:{quote.id}:{new.id}",
+            )  # fmt: skip
 
 
 def _reask(
@@ -209,7 +216,10 @@ def poll_unconfirmed(
             quote = session.get(Quote, payment.quote_id)
             stale = quote is not None and quote.status not in (rules.OPEN, rules.ACCEPTED)
             # A renewal the customer never confirmed, once the payment no longer needs it.
-            moot = hold.purpose == "renewal" and payment.status != "authorized"
+            moot = hold.purpose == "renewal" and (
+                payment.status == "captured"
+                or (quote is not None and quote.status != rules.ACCEPTED)
+            )
             if (stale or moot) and intent.status != "requires_capture":
                 payments.cancel(hold.provider_ref, idempotency_key=f"cancel:{hold.id}")
                 hold.status, hold.ended_at = "released", now

@@ -30,7 +30,8 @@ def _receipt(session: Session, quote: Quote, payment: Payment) -> PaymentReceipt
     assert shown is not None
     amount = MoneyOut.of(quote.amount, quote.currency)
     assert amount is not None
-    renewal = repo.pending_renewal(session, payment.id) if payment.status == "authorized" else None
+    waits = payment.status in ("authorized", "cancelled") and quote.status == "accepted"
+    renewal = repo.pending_renewal(session, payment.id) if waits else None
     message = None
     if renewal is not None:
         message = (

@@ -159,3 +159,32 @@ def test_crash_after_the_reauthorization_places_one_new_hold(
     flow.drain()
     assert len(flow.payments.operations("capture")) == 1
     assert flow.shipment(quote["shipment_id"])["quote"]["payment"]["status"] == "captured"
+
+
+def test_a_lapsed_hold_buys_no_label_until_the_customer_confirms_the_new_one(
+    flow: Flow,
+) -> None:
+    from tests.integration.quotes.test_stripe_webhooks import _event, deliver
+
+    rr, quote = _accepted(flow, "pm_card_authenticationRequired")
+    first = flow.payments.operations("authorize")[0]["intent"]
+    flow.clock.now += timedelta(days=6, hours=1)
+    assert _renew(flow) == 1  # the bank wants the customer: asked by email
+    flow.clock.now += timedelta(days=1)  # they did not come; the first hold lapses
+    assert flow.payments.retrieve_intent(first).status == "canceled"
+    assert deliver(flow, _event(flow, "payment_intent.canceled", first)).status_code == 200
+    flow.drain()
+    assert flow.labels_for(quote["shipment_id"]) == []  # nothing bought unpaid
+    track = flow.client.get(f"{API}/track/{rr}", headers=flow.customer(rr)).json()
+    assert track["payments"][0]["action_needed"] is True
+    intent = flow.client.get(
+        f"{API}/quotes/{quote['id']}/payment-intent", headers=flow.customer(rr)
+    ).json()["payment_intent"]
+    card_form(flow, intent, "pm_card_authenticationRequired", challenge="pass")
+    resp = flow.client.post(f"{API}/quotes/{quote['id']}/confirm", headers=flow.customer(rr))
+    assert resp.json()["payment"]["status"] == "authorized"
+    flow.drain()
+    shipment = flow.shipment(quote["shipment_id"])
+    assert shipment["state"] == "labeled"
+    assert [c["intent"] for c in flow.payments.operations("capture")] == [intent["id"]]
+    assert _holds(flow) == [("accept", "lapsed"), ("renewal", "captured")]
