@@ -172,7 +172,7 @@ def ledger_row(item: LedgerInput) -> LedgerRow:
         "credit_price": "",
         "restocking_fee": "",
         "credit_refund": "",
-        "holds": " ".join(f"{ref}:{state}:{_q(amount)}" for ref, state, amount in item.holds),
+        "holds": " ".join(f"{ref}:{state}:{_q(amount, cur)}" for ref, state, amount in item.holds),
     }
     return LedgerRow(values=values, variance=variance, status=status)
 
