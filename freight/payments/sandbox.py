@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import json
 import logging
+import queue
 import secrets
 import sqlite3
 import threading
@@ -112,6 +113,8 @@ class SandboxPayments:
         self.path = str(path)
         self.webhook_url = webhook_url
         self.clock: Callable[[], float] = time.time  # tests move it to age holds
+        self._outbox: queue.Queue[str] | None = None
+        self._outbox_lock = threading.Lock()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
@@ -446,21 +449,31 @@ class SandboxPayments:
         )
 
     def _deliver(self, payloads: list[str]) -> None:
-        """POST the events, signed, in the background (a failed delivery is the poll's to cover)."""
-        url, secret = self.webhook_url, self.webhook_secret or ""
-
-        def send() -> None:
+        """Queue the events for one background sender, which POSTs them signed in the order they
+        happened (a failed delivery is the poll's to cover, as with Stripe's retries)."""
+        with self._outbox_lock:
+            if self._outbox is None:
+                self._outbox = queue.Queue()
+                threading.Thread(
+                    target=self._send_forever, args=(self._outbox,), daemon=True,
+                    name="sandbox-stripe-webhooks",
+                ).start()  # fmt: skip
             for body in payloads:
-                data = body.encode()
-                header = sign(data, secret, int(time.time()))
-                try:
-                    headers = {"Stripe-Signature": header, "Content-Type": "application/json"}
-                    httpx.post(url or "", content=data, timeout=10.0, headers=headers)
-                except httpx.HTTPError as exc:
-                    extra = {"event": "sandbox.webhook.failed", "reason": str(exc)}
-                    log.warning("sandbox.webhook.failed", extra=extra)
+                self._outbox.put(body)
 
-        threading.Thread(target=send, daemon=True, name="sandbox-stripe-webhooks").start()
+    def _send_forever(self, outbox: queue.Queue[str]) -> None:
+        secret = self.webhook_secret or ""
+        while True:
+            data = outbox.get().encode()
+            headers = {
+                "Stripe-Signature": sign(data, secret, int(time.time())),
+                "Content-Type": "application/json",
+            }
+            try:
+                httpx.post(self.webhook_url or "", content=data, timeout=10.0, headers=headers)
+            except httpx.HTTPError as exc:
+                extra = {"event": "sandbox.webhook.failed", "reason": str(exc)}
+                log.warning("sandbox.webhook.failed", extra=extra)
 
     def _load(self, db: sqlite3.Connection, ref: str) -> tuple[int, str, str, int, int]:
         row = self._row(db, ref)

@@ -110,8 +110,17 @@ def test_3ds_challenge_failed_keeps_the_quote_open_with_the_banks_message(
     server: Server, page: Any
 ) -> None:
     rr, _ = _quoted_rr(server, "E2E-PAY-3DS-FAIL")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
     _to_quote(server, page, rr)
     _pay_with(page, "4000002760003184")
+    page.wait_for_selector("#challenge:not([hidden])")
+    page.click("#challenge-cancel")  # the customer walks away from the bank's check
+    page.wait_for_selector("#card-error:not([hidden])")
+    assert "You did not complete the check with your bank" in (
+        page.text_content("#card-error") or ""
+    )
+    _pay_with(page, "4000002760003184")  # tries again, and fails the check
     page.wait_for_selector("#challenge:not([hidden])")
     page.click("#challenge-fail")
     page.wait_for_selector("#card-error:not([hidden])")
@@ -127,3 +136,5 @@ def test_3ds_challenge_failed_keeps_the_quote_open_with_the_banks_message(
     page.wait_for_function("document.getElementById('card-error').textContent.includes('declined')")
     assert "Your card was declined." in (page.text_content("#card-error") or "")
     page.screenshot(path=str(server.data_dir / "failed-3ds.png"))
+    # The sandbox form is served by the service itself: nothing is loaded from Stripe.
+    assert [u for u in requested if "stripe.com" in u] == []
