@@ -267,9 +267,9 @@ class SignatureError(PaymentError):
 
 
 def verify_event(payload: bytes, signature: str | None, secret: str) -> str:
-    """Check a webhook delivery's Stripe-Signature with the SDK; the event's id if it is valid."""
+    """Check a webhook delivery's Stripe-Signature with the SDK; the event's id ("" if none)."""
     try:
         event = stripe.Webhook.construct_event(payload, signature or "", secret)
     except stripe.SignatureVerificationError as exc:
         raise SignatureError(str(exc.user_message or exc), code="signature_invalid") from exc
-    return str(event.id)
+    return str(getattr(event, "id", "") or "")

@@ -79,10 +79,30 @@ def parse(body: bytes, signature: str | None, secret: str | None) -> dict[str, A
         event = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise MalformedEventError(f"The body is not valid JSON: {exc}") from exc
+    _check_limits(event, 1)
     obj = (event.get("data") or {}).get("object") if isinstance(event, dict) else None
     if not isinstance(event.get("id"), str) or not isinstance(obj, dict):
         raise MalformedEventError("The body is not a Stripe event {id, type, data.object}.")
     return dict(event)
+
+
+MAX_DEPTH = 64
+
+
+def _check_limits(value: Any, depth: int) -> None:
+    """SPEC §10: depth ≤ 64 and no NUL in any string (a key or a value)."""
+    if depth > MAX_DEPTH:
+        raise MalformedEventError(f"The body is nested deeper than {MAX_DEPTH} levels.")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise MalformedEventError("The body contains a NUL character (\\u0000).")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_limits(key, depth)
+            _check_limits(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_limits(item, depth + 1)
 
 
 def ingest(session: Session, *, event: dict[str, Any], now: datetime) -> Ingested:

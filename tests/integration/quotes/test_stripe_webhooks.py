@@ -162,3 +162,32 @@ def test_poll_covers_a_missed_webhook(flow: Flow) -> None:
     shipment = flow.shipment(quote["shipment_id"])
     assert shipment["quote"]["status"] == "accepted"
     assert shipment["state"] == "labeled"
+
+
+def test_signed_but_malformed_bodies_are_400_and_not_stored(flow: Flow) -> None:
+    secret = flow.payments.webhook_secret or ""
+    deep: dict[str, Any] = {}
+    for _ in range(70):
+        deep = {"x": deep}
+    bodies = [
+        b"not json",
+        json.dumps(
+            {
+                "id": "evt_nul",
+                "type": "payment_intent.canceled",
+                "data": {"object": {"id": "pi_\u0000"}},
+            }
+        ).encode(),  # fmt: skip
+        json.dumps(
+            {"id": "evt_deep", "type": "payment_intent.canceled", "data": {"object": deep}}
+        ).encode(),  # fmt: skip
+        json.dumps({"type": "payment_intent.canceled"}).encode(),
+    ]
+    for body in bodies:
+        resp = flow.client.post(
+            "/webhooks/stripe", content=body,
+            headers={"Stripe-Signature": sign(body, secret, int(time.time()))},
+        )  # fmt: skip
+        assert resp.status_code == 400, body[:40]
+        assert resp.headers["content-type"].startswith("application/problem+json")
+    assert _stored(flow) == 0
