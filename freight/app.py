@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
+from freight.pages.security import SecurityHeaders, security_options
 from freight.settings import Settings, get_settings
 from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
 
@@ -199,7 +200,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         configure_for(settings)
         log_startup_warnings(settings)
-    app = FreightAPI(title="RR Freight", version="0.1.0", description=__doc__)
+    app = FreightAPI(
+        title="RR Freight", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None
+    )
     app.state.settings = settings
     app.state.engine = engine_for(settings.db_url)
     app.state.session_factory = session_factory(app.state.engine)
@@ -211,9 +214,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     from freight.pages.api import HERE as pages_dir
     from freight.pages.api import router as pages
+    from freight.pages.docs import docs_routes
+    from freight.sandbox_control import sandbox_control_routes
 
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
+    docs_routes(app)  # /docs and /redoc from the vendored assets
+    sandbox_control_routes(app, settings)  # /sandbox/… when the in-process sandbox is the carrier
     _ops_routes(app)
     body_limit: dict[str, Any] = {
         "limit": settings.max_body_bytes, "upload_limit": settings.max_upload_bytes,
@@ -221,12 +228,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     }  # fmt: skip
     app.add_middleware(BodyLimit, **body_limit)
     app.add_middleware(ErrorGuard)  # 500s answered inside the request-id layer added next
+    app.add_middleware(SecurityHeaders, **security_options(settings))  # CSP, nosniff (SPEC §10)
     _background_wiring(app, settings)
     # The webhook hot path gets the same request-id/metrics and body-limit layers, without the rest
     # of the framework's per-request work (freight.webhooks.fastpath).
     from freight.metrics import RequestMetrics
 
-    outer: list[Layer] = [(RequestMetrics, request_layer(settings))]
+    outer: list[Layer] = [
+        (RequestMetrics, request_layer(settings)),
+        (SecurityHeaders, security_options(settings)),
+    ]
     app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
 

@@ -162,8 +162,9 @@ class Settings(BaseSettings):
     # Payments (Stripe); without a key the sandbox provider is used
     stripe_api_key: str | None = None
     stripe_base_url: str | None = None
+    # Set when pages load Stripe.js (card entry): their CSP then allows https://js.stripe.com.
+    stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None  # whsec_…: checks Stripe-Signature on /webhooks/stripe
-    stripe_publishable_key: str | None = None  # pk_…: the page confirms with Stripe.js
     sandbox_stripe_webhook_url: str | None = None  # where the sandbox POSTs its signed events
     hold_renew_days: int = Field(default=6, ge=1, le=6)  # re-authorize holds older than this
     payment_poll_minutes: int = Field(default=10, ge=1)  # intents unconfirmed this long are polled
@@ -191,6 +192,9 @@ class Settings(BaseSettings):
     # Customer access
     customer_token_hours: int = 24
     lookup_rate_per_minute: int = 10
+    # Rate-limit keys are `{namespace}:{purpose}:…` (Redis or the SQLite file): give deployments
+    # (or test runs) sharing one Redis database their own namespace.
+    ratelimit_namespace: str = Field(default="rrf", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     # Notifications
     smtp_url: str | None = None
