@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from freight.claims.schemas import ClaimPublicOut
+from freight.quotes.schemas import PaymentReceiptOut
 from freight.schemas import MoneyOut, Strict
 from freight.shipments.schemas import ShipmentOut
 
@@ -80,6 +81,7 @@ class TrackOut(BaseModel):
     claims: list[ClaimPublicOut]
     replacement: ReplacementPublicOut | None = None
     refund: RefundPublicOut | None = None
+    payments: list[PaymentReceiptOut] = Field(default_factory=list)  # card holds and captures
 
 
 class UnmatchedReceiptIn(Strict):
