@@ -2,7 +2,7 @@
 the payment's processor customer and saved card, and one row per hold
 
 Revision ID: i14_01
-Revises: i11a_01
+Revises: i9t_01
 Create Date: 2026-12-02 03:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import freight.db
 
 revision: str = "i14_01"
-down_revision: str | None = "i11a_01"
+down_revision: str | None = "i9t_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
