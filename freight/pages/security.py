@@ -4,8 +4,9 @@ HTML pages get `default-src 'self'` with no inline script or style (every page's
 file under /static), no framing, no plugins, no foreign form targets or <base>. With a Stripe
 publishable key set, Stripe.js's own origin is allowed to load scripts and frames, and what
 Stripe.js itself needs besides (Stripe's CSP guide): its API for `connect-src` and the 3-D Secure
-frame host for `frame-src` — no other origin. JSON answers get `default-src 'none'` (nothing in them is ever to be run or shown as a
-page); every answer gets `nosniff` and `Referrer-Policy: same-origin`.
+frame host for `frame-src` — no other origin. JSON answers get `default-src 'none'` (nothing
+in them is ever to be run or shown as a page); every answer gets `nosniff` and
+`Referrer-Policy: same-origin`.
 
 The API documentation pages get two allowances, only there: their stylesheets draw icons as
 `data:` images (/docs and /redoc), and ReDoc renders with styled-components, which writes
