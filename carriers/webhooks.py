@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -53,9 +54,52 @@ def _is_transaction(data: Mapping[str, Any]) -> bool:
     return "carrier" not in data and any(k in data for k in ("rate", "label_url", "object_state"))
 
 
-def _track_event(body: Mapping[str, Any], data: Mapping[str, Any], event: str) -> WebhookEvent:
+# SPEC §10: dates 1900–2200. A carrier's scan is never in the future either (beyond `not_after`,
+# the receiving edge's now plus a margin): such an event would stay "newest" for good.
+YEARS = (1900, 2200)
+UNDATED_OK = frozenset({"UNKNOWN", "PRE_TRANSIT"})
+
+
+def _checked_date(value: object, where: str, not_after: datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    when = parse_datetime(value) if isinstance(value, str) else None
+    if when is None:
+        raise WebhookPayloadError(f"{where} is not an ISO 8601 date-time: {str(value)[:40]!r}")
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        raise WebhookPayloadError(f"{where} is outside the years {YEARS[0]}–{YEARS[1]}")
+    if not_after is not None and when > not_after:
+        raise WebhookPayloadError(f"{where} is in the future ({when.isoformat()})")
+    return when
+
+
+def _check_dates(data: Mapping[str, Any], not_after: datetime | None) -> None:
+    """Every scan carries a readable, plausible carrier time, or the body is refused (400):
+    an event that cannot be placed in time would otherwise be dropped without a trace."""
+    entries: list[tuple[str, object]] = [("tracking_status", data.get("tracking_status"))]
+    history = data.get("tracking_history")
+    if isinstance(history, list):
+        entries += [(f"tracking_history[{i}]", h) for i, h in enumerate(history)]
+    for where, entry in entries:
+        if entry is None and where == "tracking_status":
+            continue
+        if not isinstance(entry, Mapping):
+            raise WebhookPayloadError(f"{where} is not an object")
+        dated = [
+            _checked_date(entry.get(field), f"{where}.{field}", not_after)
+            for field in ("status_date", "object_updated", "object_created")
+        ]
+        status = str(entry.get("status") or "UNKNOWN").upper()
+        if not any(dated) and status not in UNDATED_OK:
+            raise WebhookPayloadError(f"{where}.status_date is missing for status {status}")
+
+
+def _track_event(
+    body: Mapping[str, Any], data: Mapping[str, Any], event: str, not_after: datetime | None
+) -> WebhookEvent:
     if _is_transaction(data):
         raise WebhookPayloadError(OLD_API_VERSION)
+    _check_dates(data, not_after)
     try:
         info = tracking_from_json(data)
     except UnexpectedResponse as exc:
@@ -96,6 +140,12 @@ def _transaction_event(
     object_id, status = data.get("object_id"), data.get("status")
     if not object_id or not status:
         raise WebhookPayloadError(f"{event} without object_id or status")
+    for name in ("object_id", "status", "tracking_number", "label_url"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise WebhookPayloadError(f"{event} data.{name} must be a string")
+        if isinstance(value, str) and len(value) > 2000:
+            raise WebhookPayloadError(f"{event} data.{name} is longer than 2000 characters")
     rate = data.get("rate")
     rate_id = rate.get("object_id") if isinstance(rate, Mapping) else rate
     return WebhookEvent(
@@ -111,15 +161,18 @@ def _transaction_event(
     )
 
 
-def parse_webhook(body: object) -> WebhookEvent:
-    """A Shippo `{event, test, data}` body -> WebhookEvent, or WebhookPayloadError."""
+def parse_webhook(body: object, *, not_after: datetime | None = None) -> WebhookEvent:
+    """A Shippo `{event, test, data}` body -> WebhookEvent, or WebhookPayloadError.
+
+    `not_after`: at the receiving edge, the latest carrier time believed (now plus a margin);
+    a stored event is re-read without it."""
     if not isinstance(body, Mapping):
         raise WebhookPayloadError("webhook body is not a JSON object")
     event, data = body.get("event"), body.get("data")
     if not isinstance(data, Mapping):
         raise WebhookPayloadError("webhook body has no data object")
     if event in TRACK_EVENTS:
-        return _track_event(body, data, str(event))
+        return _track_event(body, data, str(event), not_after)
     if event in TRANSACTION_EVENTS:
         return _transaction_event(body, data, str(event))
     raise WebhookPayloadError(f"unsupported webhook event {event!r}")

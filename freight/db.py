@@ -99,9 +99,14 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a URL; SQLite gets WAL and a busy timeout so API and worker can share it."""
+    """An engine for a URL; SQLite gets WAL and a busy timeout so API and worker can share it.
+
+    `hide_parameters`: a database error's message (logged with the failing request) names the
+    statement but never the bound values — customer emails, addresses, tokens stay out of logs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -113,7 +118,7 @@ def make_engine(url: str) -> Engine:
     # server's max_connections (README, "Running in production").
     settings = get_settings()
     return create_engine(
-        url, pool_pre_ping=True,
+        url, pool_pre_ping=True, hide_parameters=True,
         pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
     )  # fmt: skip
 

@@ -71,7 +71,7 @@ async def receive_delivery(
             service.check_signature(
                 signature, body, secret=settings.shippo_webhook_hmac_secret, now=time.time()
             )
-        payload, event = service.parse(body)
+        payload, event = service.parse(body, now=utc_now())
     except Exception:
         _count("unknown", "rejected")
         raise

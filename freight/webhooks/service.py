@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import orjson
@@ -31,6 +31,7 @@ log = logging.getLogger("freight.webhooks")
 PROCESS_TASK = "webhooks.process"
 KNOWN_EVENTS = frozenset(TRACK_EVENTS + TRANSACTION_EVENTS)
 _MAX_KEY = 300  # the dedup_key column
+FUTURE_MARGIN = timedelta(days=1)  # carrier clocks and time zones; a scan beyond it is refused
 MAX_BYTES = 1_048_576  # SPEC §10: a delivery is at most 1 MB ...
 MAX_DEPTH = 64  # ... nested at most 64 deep ...
 SIGNATURE_TOLERANCE_SECONDS = 300  # ... and, when signed, signed within 5 minutes
@@ -102,7 +103,9 @@ def _check_shape(payload: object, body: bytes) -> None:
                 stack.append((child, depth + 1))
 
 
-def parse(body: bytes) -> tuple[dict[str, Any], WebhookEvent | None]:
+def parse(
+    body: bytes, *, now: datetime | None = None
+) -> tuple[dict[str, Any], WebhookEvent | None]:
     """The JSON body and its parsed event (None for events we do not use); 400 if malformed.
 
     Strict RFC 8259 JSON in UTF-8 (orjson): NaN/Infinity, bad UTF-8 and trailing garbage are
@@ -124,7 +127,8 @@ def parse(body: bytes) -> tuple[dict[str, Any], WebhookEvent | None]:
     if event not in KNOWN_EVENTS:
         return payload, None
     try:
-        return payload, parse_webhook(payload)
+        not_after = now + FUTURE_MARGIN if now is not None else None
+        return payload, parse_webhook(payload, not_after=not_after)
     except WebhookPayloadError as exc:
         raise MalformedWebhookError(f"The {event} body is not readable: {exc}") from exc
 

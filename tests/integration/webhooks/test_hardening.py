@@ -10,6 +10,7 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,7 +42,8 @@ def _nested(depth: int) -> bytes:
     inner = "[" * (depth - 2) + "]" * (depth - 2)
     return (
         '{"event":"track_updated","data":{"carrier":"ups","tracking_number":"1Z999AA10123456784",'
-        f'"extra":{inner},"tracking_status":{{"status":"TRANSIT"}}}}}}'
+        f'"extra":{inner},"tracking_status":{{"status":"TRANSIT",'
+        '"status_date":"2026-11-03T10:00:00Z"}}}'
     ).encode()
 
 
@@ -66,6 +68,54 @@ def test_hostile_bodies_are_400_problems_and_nothing_is_stored(
     assert resp.headers["content-type"].startswith("application/problem+json")
     assert resp.json()["title"] == "Malformed webhook"
     assert _stored(session) == (0, 0)
+
+
+def _dated(status: str, when: object, *, history_when: object = "2026-11-03T09:00:00Z") -> dict:
+    body = track_body("1Z999AA10123456784", status)
+    body["data"]["tracking_status"]["status_date"] = when
+    body["data"]["tracking_history"] = [
+        {**body["data"]["tracking_status"], "status": "TRANSIT", "status_date": history_when}
+    ]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (_dated("TRANSIT", "9999-12-31T23:59:59Z"), "tracking_status.status_date"),
+        (_dated("DELIVERED", "2026-11-04T10:00:00Z", history_when="0001-01-01T00:00:00Z"),
+         "tracking_history[0].status_date"),
+        (_dated("TRANSIT", "not a date"), "tracking_status.status_date"),
+        (_dated("DELIVERED", None), "tracking_status.status_date is missing"),
+        (_dated("DELIVERED", "2026-11-04T10:00:00Z", history_when=None),
+         "tracking_history[0].status_date is missing"),
+        (_dated("TRANSIT", 20261104), "tracking_status.status_date"),
+        ({"event": "transaction_updated", "data": {"object_id": {"a": 1}, "status": ["x"]}},
+         "data.object_id must be a string"),
+    ],
+    ids=["year-9999", "year-0001", "unreadable", "delivered-undated", "history-undated",
+         "number", "transaction-ids-not-strings"],
+)  # fmt: skip
+def test_events_that_cannot_be_placed_in_time_are_refused_naming_the_field(
+    client: TestClient, session: Session, body: dict, named: str
+) -> None:
+    """A scan dated 9999 would stay the shipment's newest event for good; an unreadable date
+    would be dropped without a trace. Both are refused before anything is stored."""
+    resp = client.post(URL, json=body)
+    assert resp.status_code == 400, resp.text
+    assert named in resp.json()["detail"]
+    assert _stored(session) == (0, 0)
+
+
+def test_a_scan_dated_days_ahead_of_now_is_refused(client: TestClient, session: Session) -> None:
+    ahead = (utc_now() + timedelta(days=3)).isoformat()
+    resp = client.post(URL, json=_dated("DELIVERED", ahead))
+    assert resp.status_code == 400, resp.text
+    assert "in the future" in resp.json()["detail"]
+    # within the margin (a carrier clock a few hours ahead) it is taken
+    soon = (utc_now() + timedelta(hours=3)).isoformat()
+    assert client.post(URL, json=_dated("TRANSIT", soon)).status_code == 202
+    assert _stored(session) == (1, 1)
 
 
 def test_depth_64_is_accepted(client: TestClient, session: Session) -> None:
