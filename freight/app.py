@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
+from freight.problems import bound_url_parameters, declare_problems, public_operations
 from freight.settings import Settings, get_settings
+from freight.text import LINE_PATTERN, refuse_control_in_url
 from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
 
 log = logging.getLogger("freight.app")
@@ -130,20 +132,31 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(scope, receive, send, limit)
             return
-        seen = 0
+        seen, refused = 0, False
 
         async def limited() -> Message:
-            nonlocal seen
+            # A chunked body over the limit: answer 413 now, then tell the app the client left
+            # (it would otherwise turn the error into its own 400) and drop what it sends.
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLarge()
+                refused = True
+                await self._reject(scope, receive, send, limit)
+                return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send, limit)
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not refused:
+                raise
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         body = {
@@ -187,10 +200,6 @@ UPLOAD_PATHS = (
 )
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application, wired from Settings."""
     settings = settings or get_settings()
@@ -199,7 +208,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         configure_for(settings)
         log_startup_warnings(settings)
-    app = FreightAPI(title="RR Freight", version="0.1.0", description=__doc__)
+    app = FreightAPI(
+        title="RR Freight", version="0.1.0", description=__doc__,
+        dependencies=[Depends(refuse_control_in_url)],
+    )  # fmt: skip
     app.state.settings = settings
     app.state.engine = engine_for(settings.db_url)
     app.state.session_factory = session_factory(app.state.engine)
@@ -215,6 +227,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
     _ops_routes(app)
+    app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
     body_limit: dict[str, Any] = {
         "limit": settings.max_body_bytes, "upload_limit": settings.max_upload_bytes,
         "upload_paths": UPLOAD_PATHS,
@@ -229,6 +242,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     outer: list[Layer] = [(RequestMetrics, request_layer(settings))]
     app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
+
+
+def _contract(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every problem+json answer and URL bound declared (SPEC §10)."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        declare_problems(schema, public=public_operations(app.routes))
+        app.openapi_schema = bound_url_parameters(schema, LINE_PATTERN)
+    return app.openapi_schema
 
 
 def request_layer(settings: Settings) -> dict[str, Any]:

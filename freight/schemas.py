@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from freight.geo.rules import CountryError, resolve_country
 from freight.money import Money
+from freight.text import MONEY_MAX, Line20, Line200, Opt200, check_amount
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)]
+Text200 = Line200
+OptText = Opt200 | None
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> list[str]:
+    return sorted(str(c.alpha_3) for c in pycountry.currencies)
 
 
 def check_currency(value: str) -> str:
@@ -26,9 +33,24 @@ def check_currency(value: str) -> str:
     return code
 
 
+# What `check_amount` admits for a non-negative amount, written out for the OpenAPI document.
+_AMOUNT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": MONEY_MAX, "multipleOf": 0.0001},
+        {
+            "type": "string",
+            "pattern": r"^0*(?:\d{1,9}(?:\.\d{0,4})?|\.\d{1,4}|1000000000(?:\.0{0,4})?)$",
+        },
+    ],
+    "description": 'Decimal amount, e.g. "12.34": at most 10^9, at most 4 decimals',
+}
+
+
 class MoneyIn(Strict):
-    amount: Decimal = Field(description='Decimal amount, e.g. "12.34"')
-    currency: str = Field(default="USD", description="ISO 4217 code")
+    amount: Decimal = Field(json_schema_extra=_AMOUNT_SCHEMA)
+    currency: str = Field(
+        default="USD", description="ISO 4217 code", json_schema_extra={"enum": _currencies()}
+    )
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -38,10 +60,10 @@ class MoneyIn(Strict):
 
     @field_validator("amount")
     @classmethod
-    def _finite(cls, value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise ValueError("must be a finite number")
-        return value
+    def _bounded(cls, value: Decimal) -> Decimal:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return check_amount(value)
 
     @field_validator("currency")
     @classmethod
@@ -73,6 +95,27 @@ def country_field(value: Any) -> str:
         raise ValueError(str(exc)) from exc
 
 
+@lru_cache(maxsize=1)
+def _country_schema() -> dict[str, Any]:
+    codes = sorted({str(c.alpha_2) for c in pycountry.countries}) + sorted(
+        {str(c.alpha_3) for c in pycountry.countries}
+    )
+    numeric = sorted({int(c.numeric) for c in pycountry.countries})
+    return {
+        "anyOf": [{"type": "string", "enum": codes}, {"type": "integer", "enum": numeric}],
+        "description": "ISO 3166-1 alpha-2 code (alpha-3, numeric and English names are accepted)",
+    }
+
+
+class _CountrySchema:
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return dict(_country_schema())
+
+
+# Any accepted country form, answered as alpha-2.
+CountryCode = Annotated[str, BeforeValidator(lambda v: country_field(v)), _CountrySchema()]
+
+
 class AddressIn(Strict):
     name: Text200
     company: OptText = None
@@ -80,17 +123,10 @@ class AddressIn(Strict):
     street2: OptText = None
     city: Text200
     state: OptText = None
-    postal_code: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
-    ]
-    country: str
+    postal_code: Line20
+    country: CountryCode
     phone: OptText = None
     email: OptText = None
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, value: Any) -> str:
-        return country_field(value)
 
 
 class AddressOut(BaseModel):

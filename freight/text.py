@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from starlette.requests import Request
 
 from freight.errors import FieldError, ValidationFailedError
 
@@ -15,48 +18,125 @@ _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FREE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
 
 
-def _line(value: str) -> str:
-    if _ANY_CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
+# Schema patterns (ECMA and Python alike) saying what the validators below enforce, so the OpenAPI
+# document is exactly as strict as the API: no control characters; a required field has a character
+# other than white space (the value is stripped before its length is checked).
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+LINE_REQUIRED_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+FREE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+FREE_REQUIRED_PATTERN = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
 
 
-def _free(value: str) -> str:
-    if _FREE_CONTROL.search(value):
-        raise ValueError("must not contain control characters (tab and newline are fine)")
-    return value
+def _raw(max_length: int, *, free: bool) -> BeforeValidator:
+    """Checks on the value as sent (before stripping): control characters and length."""
+    pattern = _FREE_CONTROL if free else _ANY_CONTROL
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            if pattern.search(value):
+                raise ValueError(
+                    "must not contain control characters"
+                    + (" (tab and newline are fine)" if free else "")
+                )
+            if len(value) > max_length:
+                raise ValueError(f"must be at most {max_length} characters")
+        return value
+
+    return BeforeValidator(check)
 
 
-_NoControl = AfterValidator(_line)
-_FreeOk = AfterValidator(_free)
+def _line_type(max_length: int) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        _raw(max_length, free=False),
+        WithPattern(LINE_REQUIRED_PATTERN),
+    ]
 
-# One-line fields: stripped, bounded, no control characters.
-Line40 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), _NoControl
-]
-Line100 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _NoControl
-]
-Line500 = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _NoControl
-]
+
+def _opt_line_type(max_length: int) -> Any:
+    """May be empty (or only white space, stripped to "")."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=max_length),
+        _raw(max_length, free=False),
+        WithPattern(LINE_PATTERN),
+    ]
+
+
+def _free_type(max_length: int, *, required: bool) -> Any:
+    if required:
+        return Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+            _raw(max_length, free=True),
+            WithPattern(FREE_REQUIRED_PATTERN),
+        ]
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        _raw(max_length, free=True),
+        WithPattern(FREE_PATTERN),
+    ]
+
+
+class WithPattern:
+    """Adds `pattern` to a string's JSON schema (the check itself is `_raw`'s)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = handler(core_schema)
+        schema["pattern"] = self.pattern
+        return schema
+
+
+# One-line fields: no control characters, stripped, 1..N characters.
+Line20 = _line_type(20)
+Line40 = _line_type(40)
+Line50 = _line_type(50)
+Line100 = _line_type(100)
+Line200 = _line_type(200)
+Line320 = _line_type(320)
+Line500 = _line_type(500)
+# One-line fields that may be left empty.
+Opt20 = _opt_line_type(20)
+Opt40 = _opt_line_type(40)
+Opt50 = _opt_line_type(50)
+Opt100 = _opt_line_type(100)
+Opt200 = _opt_line_type(200)
+Opt300 = _opt_line_type(300)
+Opt320 = _opt_line_type(320)
 # Free text: tab and newline allowed, other control characters not.
-Free2000 = Annotated[str, StringConstraints(max_length=2000), _FreeOk]
-Free2000Required = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), _FreeOk
-]
-Free4000Required = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), _FreeOk
+Free2000 = _free_type(2000, required=False)
+Free4000 = _free_type(4000, required=False)
+Free2000Required = _free_type(2000, required=True)
+Free4000Required = _free_type(4000, required=True)
+
+_EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
+EMAIL_PATTERN = rf"^\s*{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+\s*$"
+# An email address (stripped; compared case-insensitively by its users).
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320, pattern=EMAIL_PATTERN),
+    _raw(320, free=False),
+    WithPattern(EMAIL_PATTERN.replace(r"\s*", " *")),
 ]
 
+# Spaces around a serial are stripped, so the pattern admits them.
+SERIAL_PATTERN = r"^ *[A-Za-z0-9][A-Za-z0-9._/-]* *$"
 SerialText = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
         min_length=1,
         max_length=100,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+        pattern=SERIAL_PATTERN,
     ),
+    _raw(100, free=False),
 ]
 
 
@@ -85,6 +165,57 @@ def _generic(path: str) -> str:
 def refuse_control_characters(data: Any, *, free: Iterable[str] = ()) -> None:
     """422 naming every field of `data` (a model dump) that holds a control character."""
     fields = control_fields(data, free=free)
+    if fields:
+        errors = [FieldError(f, "must not contain control characters") for f in fields]
+        raise ValidationFailedError(
+            "Control characters are not allowed: " + ", ".join(fields), errors
+        )
+
+
+# Money on the wire (SPEC §10): at most 10^9, at most 4 decimals.
+MONEY_MAX = 10**9
+MONEY_PLACES = 4
+# Dates and times (SPEC §10).
+YEAR_MIN, YEAR_MAX = 1900, 2200
+
+
+def check_amount(value: Decimal) -> Decimal:
+    """A finite amount of at most 10^9 (either sign) with at most 4 decimals, or ValueError."""
+    if not value.is_finite():
+        raise ValueError("must be a finite number")
+    if abs(value) > MONEY_MAX:
+        raise ValueError(f"must be at most {MONEY_MAX:,}")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MONEY_PLACES:
+        raise ValueError(f"must have at most {MONEY_PLACES} decimal places")
+    return value
+
+
+def check_year(value: date) -> date:
+    """A date or date-time between 1900 and 2200, or ValueError."""
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValueError(f"must be between {YEAR_MIN} and {YEAR_MAX}")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone")
+    return value
+
+
+# A date-time with its offset, 1900–2200; a calendar date, 1900–2200.
+AwareDateTime = Annotated[datetime, AfterValidator(_aware), AfterValidator(check_year)]
+Day = Annotated[date, AfterValidator(check_year)]
+
+
+def refuse_control_in_url(request: Request) -> None:
+    """An app-wide dependency: a control character in any path or query value is a 422 naming
+    the parameter, before any query runs (PostgreSQL refuses NUL in text)."""
+    fields = [name for name, value in request.path_params.items()
+              if isinstance(value, str) and _ANY_CONTROL.search(value)]  # fmt: skip
+    fields += [name for name, value in request.query_params.multi_items()
+               if _ANY_CONTROL.search(value) or _ANY_CONTROL.search(name)]  # fmt: skip
     if fields:
         errors = [FieldError(f, "must not contain control characters") for f in fields]
         raise ValidationFailedError(

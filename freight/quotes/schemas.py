@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from freight.quotes.models import Payment, Quote
 from freight.schemas import MoneyOut, Strict
+from freight.text import Line200
 
 
 class PaymentOut(BaseModel):
@@ -33,9 +34,7 @@ class QuoteOut(BaseModel):
 
 
 class AcceptQuoteIn(Strict):
-    payment_method: str = Field(
-        min_length=1,
-        max_length=200,
+    payment_method: Line200 = Field(
         description="A payment-method token from the browser, e.g. pm_card_visa",
     )
 

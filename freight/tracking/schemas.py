@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel
 
 from freight.claims.schemas import ClaimPublicOut
 from freight.schemas import MoneyOut, Strict
 from freight.shipments.schemas import ShipmentOut
+from freight.text import Free4000, Line40, Line100, Opt20, Opt40, Opt100, Opt300, Opt320
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-OptShort = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)]
+Short = Line100
+OptShort = Opt100 | None
 
 
 class InboundShipmentIn(Strict):
@@ -21,11 +22,9 @@ class InboundShipmentIn(Strict):
 
 
 class LookupIn(Strict):
-    rr_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    email: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=320)] = None
-    postal_code: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=20)] = (
-        None
-    )
+    rr_number: Line40
+    email: Opt320 | None = None
+    postal_code: Opt20 | None = None
 
 
 class LookupOut(BaseModel):
@@ -84,10 +83,10 @@ class TrackOut(BaseModel):
 
 class UnmatchedReceiptIn(Strict):
     rr_number_seen: OptShort = None
-    carrier: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=40)] = None
+    carrier: Opt40 | None = None
     tracking_number: OptShort = None
-    sender: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
-    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    sender: Opt300 = ""
+    notes: Free4000 = ""
 
 
 class UnmatchedReceiptOut(BaseModel):

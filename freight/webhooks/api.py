@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from fastapi import APIRouter, Query, Request
@@ -97,6 +97,9 @@ async def shippo_webhook(request: Request) -> JSONResponse:
     return JSONResponse({"status": result}, status_code=status)
 
 
+EventStatus = Literal["received", "processing", "processed", "ignored", "failed"]
+
+
 class WebhookEventOut(BaseModel):
     id: int
     event: str
@@ -111,7 +114,7 @@ class WebhookEventOut(BaseModel):
 def list_webhook_events(
     session: SessionDep,
     _: StaffDep,
-    status: str | None = None,
+    status: EventStatus | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[WebhookEventOut]:
     """Stored carrier events, newest first (staff)."""
