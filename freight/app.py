@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.problems import bound_url_parameters, declare_problems, public_operations
+from freight.schemas import country_schema
 from freight.settings import Settings, get_settings
 from freight.text import LINE_PATTERN, refuse_control_in_url
 from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
@@ -249,8 +250,22 @@ def _contract(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = FastAPI.openapi(app)
         declare_problems(schema, public=public_operations(app.routes))
+        _restrict_countries(schema, app.state.settings.export_restricted)
         app.openapi_schema = bound_url_parameters(schema, LINE_PATTERN)
     return app.openapi_schema
+
+
+def _restrict_countries(node: Any, restricted: list[str]) -> None:
+    """Country enums without the export-restricted destinations these settings refuse."""
+    if isinstance(node, dict):
+        if node.pop("x-country", False):
+            node.update(country_schema(restricted))
+            node.pop("x-country")
+        for value in node.values():
+            _restrict_countries(value, restricted)
+    elif isinstance(node, list):
+        for value in node:
+            _restrict_countries(value, restricted)
 
 
 def request_layer(settings: Settings) -> dict[str, Any]:

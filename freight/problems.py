@@ -79,9 +79,23 @@ def declare_problems(schema: dict[str, Any], *, public: set[tuple[str, str]]) ->
                 entry["content"] = {PROBLEM: {"schema": PROBLEM_SCHEMA}}
                 if code == 429:
                     entry["headers"] = {"Retry-After": _RETRY_AFTER}
+        _no_null_form_fields(schema, operations)
     for name in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(name, None)
     return schema
+
+
+def _no_null_form_fields(schema: dict[str, Any], operations: dict[str, Any]) -> None:
+    """A multipart form cannot send JSON null: an optional field is just left out."""
+    for operation in operations.values():
+        form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+        ref = (form or {}).get("schema", {}).get("$ref", "")
+        body = schema.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1])
+        for name, prop in (body or {}).get("properties", {}).items():
+            kept = [p for p in prop.get("anyOf", []) if p.get("type") != "null"]
+            if len(kept) == 1 and "anyOf" in prop:
+                body["properties"][name] = {**{k: v for k, v in prop.items() if k != "anyOf"},
+                                            **kept[0]}  # fmt: skip
 
 
 _RETRY_AFTER = {"description": "seconds to wait", "schema": {"type": "integer"}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any
@@ -95,21 +96,25 @@ def country_field(value: Any) -> str:
         raise ValueError(str(exc)) from exc
 
 
-@lru_cache(maxsize=1)
-def _country_schema() -> dict[str, Any]:
-    codes = sorted({str(c.alpha_2) for c in pycountry.countries}) + sorted(
-        {str(c.alpha_3) for c in pycountry.countries}
-    )
-    numeric = sorted({int(c.numeric) for c in pycountry.countries})
+def country_schema(restricted: Iterable[str] = ()) -> dict[str, Any]:
+    """The countries a request may name: ISO 3166-1 codes, less those under export restrictions
+    (P-EXPORT refuses them)."""
+    refused = set(restricted)
+    countries = [c for c in pycountry.countries if str(c.alpha_2) not in refused]
+    codes = sorted(str(c.alpha_2) for c in countries) + sorted(str(c.alpha_3) for c in countries)
     return {
-        "anyOf": [{"type": "string", "enum": codes}, {"type": "integer", "enum": numeric}],
+        "anyOf": [
+            {"type": "string", "enum": codes},
+            {"type": "integer", "enum": sorted(int(c.numeric) for c in countries)},
+        ],
         "description": "ISO 3166-1 alpha-2 code (alpha-3, numeric and English names are accepted)",
+        "x-country": True,
     }
 
 
 class _CountrySchema:
     def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
-        return dict(_country_schema())
+        return country_schema()
 
 
 # Any accepted country form, answered as alpha-2.

@@ -204,9 +204,23 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _iso_text(value: Any) -> Any:
+    # JSON has no date type: a number would otherwise be read as a Unix time.
+    if not isinstance(value, str | date):
+        raise ValueError("must be an ISO-8601 string")
+    return value
+
+
+# Years 1900–2200 written out for the OpenAPI document (the format says the rest).
+YEAR_PATTERN = r"^(19[0-9][0-9]|2[01][0-9][0-9]|2200)-"
 # A date-time with its offset, 1900–2200; a calendar date, 1900–2200.
-AwareDateTime = Annotated[datetime, AfterValidator(_aware), AfterValidator(check_year)]
-Day = Annotated[date, AfterValidator(check_year)]
+AwareDateTime = Annotated[
+    datetime, AfterValidator(_aware), AfterValidator(check_year), BeforeValidator(_iso_text),
+    WithPattern(YEAR_PATTERN),
+]  # fmt: skip
+Day = Annotated[
+    date, AfterValidator(check_year), BeforeValidator(_iso_text), WithPattern(YEAR_PATTERN)
+]
 
 
 def refuse_control_in_url(request: Request) -> None:

@@ -13,7 +13,7 @@ from freight.finance import service
 from freight.finance.rules import COLUMNS, credit_totals, to_csv, utc_text
 from freight.imports import csv_text
 from freight.problems import CSV_BODY
-from freight.text import check_year
+from freight.text import YEAR_PATTERN, check_year
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
 
@@ -36,7 +36,11 @@ def _moment(name: str, value: str | None, *, end: bool) -> datetime | None:
 
 
 _MOMENT = {
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": YEAR_PATTERN},
+        {"type": "string", "format": "date-time", "pattern": YEAR_PATTERN},
+        {"type": "string", "maxLength": 0},
+    ],
     "description": "ISO date or date-time, 1900–2200",
 }
 _LEDGER_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -25,6 +25,7 @@ from freight.repairs.schemas import (
     StatusChangeIn,
 )
 from freight.repairs.views import rr_out
+from freight.rules import RuleError
 from freight.schemas import FreightTermsOut, country_field
 from freight.terms.rules import decide_terms
 
@@ -47,6 +48,8 @@ def freight_terms(body: FreightTermsIn, _: StaffDep, settings: SettingsDep) -> F
         raise ValidationFailedError(
             str(exc), [FieldError("country", str(exc))], rule="P-EXPORT"
         ) from exc
+    except RuleError as exc:
+        raise ValidationFailedError(str(exc), [FieldError(exc.field or "body", str(exc))]) from exc
     return FreightTermsOut(**terms.as_json())
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from freight.repairs.rules import RRStatus
 from freight.schemas import (
@@ -79,7 +87,7 @@ class RepairRequestIn(Strict):
     customer: CustomerIn
     return_address: AddressIn
     proof_of_purchase: ProofOfPurchaseIn
-    insurance_requested: bool = False
+    insurance_requested: StrictBool = False
     declared_value: MoneyIn | None = None
     special_requirements: Free2000 = ""
     customer_received_at: AwareDateTime | None = Field(
@@ -143,13 +151,13 @@ class StatusChangeIn(Strict):
 
 
 class ReceiptIn(Strict):
-    rr_marked_on_carton: bool
-    freight_collect: bool
-    visible_damage: bool
+    rr_marked_on_carton: StrictBool
+    freight_collect: StrictBool
+    visible_damage: StrictBool
     serial_number_seen: Opt100 | None
-    third_party_equipment: bool = False
-    out_of_warranty: bool = False
-    original_packaging: bool | None = None
+    third_party_equipment: StrictBool = False
+    out_of_warranty: StrictBool = False
+    original_packaging: StrictBool | None = None
     warranty_override: Literal["in_warranty", "out_of_warranty"] | None = Field(
         default=None,
         description="Overrides the warranty registry's finding (P-WARRANTY); needs a note",
@@ -161,6 +169,17 @@ class ReceiptIn(Strict):
 
 
 class FreightTermsIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"direction": {"const": "inbound"},
+                                "purpose": {"enum": ["customer_inbound", None]}}},
+                {"properties": {"direction": {"const": "outbound"},
+                                "purpose": {"enum": ["repair_return", "return_to_sender", None]}}},
+            ]
+        }
+    )  # fmt: skip
+
     direction: Literal["inbound", "outbound"]
     country: CountryCode
     kind: Literal["repair", "credit_return"] = "repair"
@@ -190,7 +209,7 @@ class CustomerOut(BaseModel):
 
 class ReceiptOut(BaseModel):
     id: int
-    accepted: bool
+    accepted: StrictBool
     received_at: datetime
     reasons: list[DecisionOut]
     notes: str
@@ -205,7 +224,7 @@ class RepairRequestOut(BaseModel):
     customer: CustomerOut
     return_address: AddressOut
     proof_of_purchase: dict[str, Any]
-    insurance_requested: bool
+    insurance_requested: StrictBool
     declared_value: MoneyOut | None
     special_requirements: str
     status: str

@@ -33,13 +33,16 @@ class UnitIn(Strict):
 
 class SubmissionIn(Strict):
     policy_version: Line40 = Field(description="GET /api/v1/policy → version")
-    agreed: StrictBool = Field(description="Must be true: the customer accepts the policy")
+    agreed: StrictBool = Field(
+        description="Must be true: the customer accepts the policy",
+        json_schema_extra={"const": True},
+    )
     kind: Kind = "repair"
     customer: CustomerIn
     return_address: AddressIn
     units: list[UnitIn] = Field(min_length=1, max_length=20, description="One RR per serial")
     proof_of_purchase: ProofOfPurchaseIn
-    insurance_requested: bool = False
+    insurance_requested: StrictBool = False
     declared_value: MoneyIn | None = Field(
         default=None, description="Per unit; needed when insurance is requested (P-INSURE)"
     )
@@ -66,7 +69,7 @@ class MessageIn(Strict):
 
 class ApproveIn(Strict):
     note: Free2000 = ""
-    proof_confirmed: bool = Field(
+    proof_confirmed: StrictBool = Field(
         default=False,
         description="Staff checked the proof of purchase (required when the request is flagged)",
     )
@@ -129,7 +132,7 @@ class FlagOut(BaseModel):
     code: str
     rule: str
     message: str
-    blocks_approval: bool
+    blocks_approval: StrictBool
 
 
 class AgreementOut(BaseModel):
@@ -149,7 +152,7 @@ class SubmissionOut(BaseModel):
     customer: CustomerOut
     return_address: AddressOut
     proof_of_purchase: dict[str, object]
-    insurance_requested: bool
+    insurance_requested: StrictBool
     declared_value: MoneyOut | None
     special_requirements: str
     customer_received_at: datetime | None

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from freight.claims.schemas import ClaimPublicOut
 from freight.schemas import MoneyOut, Strict
 from freight.shipments.schemas import ShipmentOut
-from freight.text import Free4000, Line40, Line100, Opt20, Opt40, Opt100, Opt300, Opt320
+from freight.text import (
+    LINE_REQUIRED_PATTERN,
+    Free4000,
+    Line40,
+    Line100,
+    Opt20,
+    Opt40,
+    Opt100,
+    Opt300,
+    Opt320,
+)
 
 Short = Line100
 OptShort = Opt100 | None
@@ -21,7 +31,19 @@ class InboundShipmentIn(Strict):
     tracking_number: Short
 
 
+_GIVEN = {"type": "string", "pattern": LINE_REQUIRED_PATTERN}
+
+
 class LookupIn(Strict):
+    # One of the two must be given (and not blank).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [key], "properties": {key: _GIVEN}} for key in ("email", "postal_code")
+            ]
+        }
+    )  # fmt: skip
+
     rr_number: Line40
     email: Opt320 | None = None
     postal_code: Opt20 | None = None
