@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from freight.agreement.service import current_policy
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.problems import bound_url_parameters, declare_problems, public_operations
@@ -251,6 +252,7 @@ def _contract(app: FastAPI) -> dict[str, Any]:
         schema = FastAPI.openapi(app)
         declare_problems(schema, public=public_operations(app.routes))
         _restrict_countries(schema, app.state.settings.export_restricted)
+        _current_policy(schema, current_policy(app.state.settings).version)
         app.openapi_schema = bound_url_parameters(schema, LINE_PATTERN)
     return app.openapi_schema
 
@@ -266,6 +268,18 @@ def _restrict_countries(node: Any, restricted: list[str]) -> None:
     elif isinstance(node, list):
         for value in node:
             _restrict_countries(value, restricted)
+
+
+def _current_policy(node: Any, version: str) -> None:
+    """The one policy version a request may accept: the current one (P-AGREE)."""
+    if isinstance(node, dict):
+        if node.pop("x-policy-version", False):
+            node["enum"] = [version]
+        for value in node.values():
+            _current_policy(value, version)
+    elif isinstance(node, list):
+        for value in node:
+            _current_policy(value, version)
 
 
 def request_layer(settings: Settings) -> dict[str, Any]:

@@ -64,9 +64,9 @@ def reconciliation(
 ) -> Response | dict[str, Any]:
     """One row per outbound shipment: quote, hold, capture, label cost, adjustments, variance."""
     start, end = _moment("from", from_, end=False), _moment("to", to, end=True)
-    if start and end and end <= start:
-        raise invalid("to", "must be after 'from'")
-    rows = service.reconciliation(session, start=start, end=end)
+    # An empty window (to at or before from) is an empty ledger: a filter only narrows.
+    empty = start is not None and end is not None and end <= start
+    rows = [] if empty else service.reconciliation(session, start=start, end=end)
     if format == "csv":
         return Response(
             to_csv(rows),

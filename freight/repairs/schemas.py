@@ -79,7 +79,23 @@ class ProofOfPurchaseIn(Strict):
         return value
 
 
+_POSITIVE = {
+    "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": "[1-9]"}]
+}
+
+
 class RepairRequestIn(Strict):
+    # Insurance needs a positive declared value (P-INSURE).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["insurance_requested"],
+                   "properties": {"insurance_requested": {"const": True}}},
+            "then": {"required": ["declared_value"],
+                     "properties": {"declared_value": {"type": "object", "required": ["amount"],
+                                                       "properties": {"amount": _POSITIVE}}}},
+        }
+    )  # fmt: skip
+
     kind: Literal["repair", "credit_return"] = "repair"
     serial_number: Serial
     part_number: Line100

@@ -32,7 +32,9 @@ class UnitIn(Strict):
 
 
 class SubmissionIn(Strict):
-    policy_version: Line40 = Field(description="GET /api/v1/policy → version")
+    policy_version: Line40 = Field(
+        description="GET /api/v1/policy → version", json_schema_extra={"x-policy-version": True}
+    )
     agreed: StrictBool = Field(
         description="Must be true: the customer accepts the policy",
         json_schema_extra={"const": True},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from freight.claims.schemas import ClaimPublicOut
 from freight.schemas import MoneyOut, Strict
@@ -21,13 +21,17 @@ from freight.text import (
     Opt300,
     Opt320,
 )
+from freight.tracking.rules import CARRIERS
 
 Short = Line100
 OptShort = Opt100 | None
 
 
 class InboundShipmentIn(Strict):
-    carrier: Short
+    carrier: Short = Field(
+        description="A carrier token (case and spaces are forgiven: 'DHL Express')",
+        json_schema_extra={"enum": list(CARRIERS)},
+    )
     tracking_number: Short
 
 

@@ -75,7 +75,9 @@ async def receive_delivery(state: Any, token: str | None, body: bytes) -> tuple[
 # The token is read from the URL by hand (documented here): declaring it as a Query parameter
 # made FastAPI solve a pydantic field on every delivery, a large share of the hot path.
 _TOKEN_DOC = {
-    "parameters": [{"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}],
+    "parameters": [
+        {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
+    ],
     "requestBody": {
         "required": True,
         "content": {
@@ -84,7 +86,7 @@ _TOKEN_DOC = {
                     "type": "object",
                     "required": ["event", "data"],
                     "properties": {
-                        "event": {"type": "string"},
+                        "event": {"type": "string", "minLength": 1},
                         "test": {"type": "boolean"},
                         "data": {"type": "object"},
                     },
