@@ -11,8 +11,9 @@ import pycountry
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from freight.geo.rules import CountryError, resolve_country
+from freight.limits import MONEY_MAX, check_amount
 from freight.money import Money
-from freight.text import MONEY_MAX, Line20, Line200, Opt200, check_amount
+from freight.text import Line20, Line200, Opt200
 
 Text200 = Line200
 OptText = Opt200 | None

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from starlette.requests import Request
 
 from freight.errors import FieldError, ValidationFailedError
+from freight.limits import check_year
 
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FREE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
@@ -170,32 +170,6 @@ def refuse_control_characters(data: Any, *, free: Iterable[str] = ()) -> None:
         raise ValidationFailedError(
             "Control characters are not allowed: " + ", ".join(fields), errors
         )
-
-
-# Money on the wire (SPEC §10): at most 10^9, at most 4 decimals.
-MONEY_MAX = 10**9
-MONEY_PLACES = 4
-# Dates and times (SPEC §10).
-YEAR_MIN, YEAR_MAX = 1900, 2200
-
-
-def check_amount(value: Decimal) -> Decimal:
-    """A finite amount of at most 10^9 (either sign) with at most 4 decimals, or ValueError."""
-    if not value.is_finite():
-        raise ValueError("must be a finite number")
-    if abs(value) > MONEY_MAX:
-        raise ValueError(f"must be at most {MONEY_MAX:,}")
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MONEY_PLACES:
-        raise ValueError(f"must have at most {MONEY_PLACES} decimal places")
-    return value
-
-
-def check_year(value: date) -> date:
-    """A date or date-time between 1900 and 2200, or ValueError."""
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
-        raise ValueError(f"must be between {YEAR_MIN} and {YEAR_MAX}")
-    return value
 
 
 def _aware(value: datetime) -> datetime:
