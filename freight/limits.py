@@ -8,6 +8,8 @@ from decimal import Decimal
 # Money on the wire (SPEC §10): at most 10^9, at most 4 decimals.
 MONEY_MAX = 10**9
 MONEY_PLACES = 4
+# Row ids are 32-bit columns: a position past the largest id means "from the newest".
+ROW_ID_MAX = 2**31 - 1
 # Dates and times (SPEC §10).
 YEAR_MIN, YEAR_MAX = 1900, 2200
 

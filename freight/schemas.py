@@ -28,6 +28,10 @@ def _currencies() -> list[str]:
     return sorted(str(c.alpha_3) for c in pycountry.currencies)
 
 
+def _currency_enum() -> dict[str, Any]:
+    return {"enum": _currencies()}
+
+
 def check_currency(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
@@ -51,7 +55,7 @@ _AMOUNT_SCHEMA: dict[str, Any] = {
 class MoneyIn(Strict):
     amount: Decimal = Field(json_schema_extra=_AMOUNT_SCHEMA)
     currency: str = Field(
-        default="USD", description="ISO 4217 code", json_schema_extra={"enum": _currencies()}
+        default="USD", description="ISO 4217 code", json_schema_extra=_currency_enum()
     )
 
     @field_validator("amount", mode="before")
@@ -74,6 +78,39 @@ class MoneyIn(Strict):
 
     def to_money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+def request_rules_schema() -> dict[str, Any]:
+    """The cross-field rules of a request, for the OpenAPI document: insurance needs a positive
+    declared value (P-INSURE); a credit return is a web-store order with its price, payment
+    reference and a receipt or purchase date (P-CREDIT)."""
+    positive = {"anyOf": [{"type": "number", "exclusiveMinimum": 0},
+                          {"type": "string", "pattern": "[1-9]"}]}  # fmt: skip
+    given = {"not": {"type": "null"}}
+    insurance = {
+        "if": {"required": ["insurance_requested"],
+               "properties": {"insurance_requested": {"const": True}}},
+        "then": {"required": ["declared_value"],
+                 "properties": {"declared_value": {"type": "object", "required": ["amount"],
+                                                   "properties": {"amount": positive}}}},
+    }  # fmt: skip
+    credit = {
+        "if": {"required": ["kind"], "properties": {"kind": {"const": "credit_return"}}},
+        "then": {
+            "properties": {"proof_of_purchase": {
+                "required": ["document_type", "price", "payment_reference"],
+                "properties": {"document_type": {"const": "web_order"}, "price": given,
+                               "payment_reference": given},
+            }},
+            "anyOf": [
+                {"required": ["customer_received_at"],
+                 "properties": {"customer_received_at": given}},
+                {"properties": {"proof_of_purchase": {"required": ["purchase_date"],
+                                                      "properties": {"purchase_date": given}}}},
+            ],
+        },
+    }  # fmt: skip
+    return {"allOf": [insurance, credit]}
 
 
 class MoneyOut(BaseModel):

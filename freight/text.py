@@ -47,41 +47,6 @@ def _raw(max_length: int, *, free: bool) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def _line_type(max_length: int) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        _raw(max_length, free=False),
-        WithPattern(LINE_REQUIRED_PATTERN),
-    ]
-
-
-def _opt_line_type(max_length: int) -> Any:
-    """May be empty (or only white space, stripped to "")."""
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, max_length=max_length),
-        _raw(max_length, free=False),
-        WithPattern(LINE_PATTERN),
-    ]
-
-
-def _free_type(max_length: int, *, required: bool) -> Any:
-    if required:
-        return Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-            _raw(max_length, free=True),
-            WithPattern(FREE_REQUIRED_PATTERN),
-        ]
-    return Annotated[
-        str,
-        StringConstraints(max_length=max_length),
-        _raw(max_length, free=True),
-        WithPattern(FREE_PATTERN),
-    ]
-
-
 class WithPattern:
     """Adds `pattern` to a string's JSON schema (the check itself is `_raw`'s)."""
 
@@ -95,26 +60,110 @@ class WithPattern:
 
 
 # One-line fields: no control characters, stripped, 1..N characters.
-Line20 = _line_type(20)
-Line40 = _line_type(40)
-Line50 = _line_type(50)
-Line100 = _line_type(100)
-Line200 = _line_type(200)
-Line320 = _line_type(320)
-Line500 = _line_type(500)
+Line20 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    _raw(20, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
+Line40 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    _raw(40, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
+Line50 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+    _raw(50, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
+Line100 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    _raw(100, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
+Line200 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    _raw(200, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
+Line320 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=320),
+    _raw(320, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
+Line500 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    _raw(500, free=False),
+    WithPattern(LINE_REQUIRED_PATTERN),
+]
 # One-line fields that may be left empty.
-Opt20 = _opt_line_type(20)
-Opt40 = _opt_line_type(40)
-Opt50 = _opt_line_type(50)
-Opt100 = _opt_line_type(100)
-Opt200 = _opt_line_type(200)
-Opt300 = _opt_line_type(300)
-Opt320 = _opt_line_type(320)
+Opt20 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    _raw(20, free=False),
+    WithPattern(LINE_PATTERN),
+]
+Opt40 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=40),
+    _raw(40, free=False),
+    WithPattern(LINE_PATTERN),
+]
+Opt50 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=50),
+    _raw(50, free=False),
+    WithPattern(LINE_PATTERN),
+]
+Opt100 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=100),
+    _raw(100, free=False),
+    WithPattern(LINE_PATTERN),
+]
+Opt200 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200),
+    _raw(200, free=False),
+    WithPattern(LINE_PATTERN),
+]
+Opt300 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=300),
+    _raw(300, free=False),
+    WithPattern(LINE_PATTERN),
+]
+Opt320 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320),
+    _raw(320, free=False),
+    WithPattern(LINE_PATTERN),
+]
 # Free text: tab and newline allowed, other control characters not.
-Free2000 = _free_type(2000, required=False)
-Free4000 = _free_type(4000, required=False)
-Free2000Required = _free_type(2000, required=True)
-Free4000Required = _free_type(4000, required=True)
+Free2000 = Annotated[
+    str, StringConstraints(max_length=2000), _raw(2000, free=True), WithPattern(FREE_PATTERN)
+]
+Free4000 = Annotated[
+    str, StringConstraints(max_length=4000), _raw(4000, free=True), WithPattern(FREE_PATTERN)
+]
+Free2000Required = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    _raw(2000, free=True),
+    WithPattern(FREE_REQUIRED_PATTERN),
+]
+Free4000Required = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    _raw(4000, free=True),
+    WithPattern(FREE_REQUIRED_PATTERN),
+]
 
 _EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f]"
 EMAIL_PATTERN = rf"^\s*{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+\s*$"
@@ -189,9 +238,12 @@ def _iso_text(value: Any) -> Any:
 YEAR_PATTERN = r"^(19[0-9][0-9]|2[01][0-9][0-9]|2200)-"
 # A date-time with its offset, 1900–2200; a calendar date, 1900–2200.
 AwareDateTime = Annotated[
-    datetime, AfterValidator(_aware), AfterValidator(check_year), BeforeValidator(_iso_text),
+    datetime,
+    AfterValidator(_aware),
+    AfterValidator(check_year),
+    BeforeValidator(_iso_text),
     WithPattern(YEAR_PATTERN),
-]  # fmt: skip
+]
 Day = Annotated[
     date, AfterValidator(check_year), BeforeValidator(_iso_text), WithPattern(YEAR_PATTERN)
 ]
@@ -200,10 +252,16 @@ Day = Annotated[
 def refuse_control_in_url(request: Request) -> None:
     """An app-wide dependency: a control character in any path or query value is a 422 naming
     the parameter, before any query runs (PostgreSQL refuses NUL in text)."""
-    fields = [name for name, value in request.path_params.items()
-              if isinstance(value, str) and _ANY_CONTROL.search(value)]  # fmt: skip
-    fields += [name for name, value in request.query_params.multi_items()
-               if _ANY_CONTROL.search(value) or _ANY_CONTROL.search(name)]  # fmt: skip
+    fields = [
+        name
+        for name, value in request.path_params.items()
+        if isinstance(value, str) and _ANY_CONTROL.search(value)
+    ]
+    fields += [
+        name
+        for name, value in request.query_params.multi_items()
+        if _ANY_CONTROL.search(value) or _ANY_CONTROL.search(name)
+    ]
     if fields:
         errors = [FieldError(f, "must not contain control characters") for f in fields]
         raise ValidationFailedError(

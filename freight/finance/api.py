@@ -12,8 +12,9 @@ from freight.errors import invalid
 from freight.finance import service
 from freight.finance.rules import COLUMNS, credit_totals, to_csv, utc_text
 from freight.imports import csv_text
+from freight.limits import check_year
 from freight.problems import CSV_BODY
-from freight.text import YEAR_PATTERN, check_year
+from freight.text import YEAR_PATTERN
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
 

@@ -24,6 +24,7 @@ from freight.schemas import (
     MoneyIn,
     MoneyOut,
     Strict,
+    request_rules_schema,
 )
 from freight.text import (
     AwareDateTime,
@@ -79,22 +80,8 @@ class ProofOfPurchaseIn(Strict):
         return value
 
 
-_POSITIVE = {
-    "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": "[1-9]"}]
-}
-
-
 class RepairRequestIn(Strict):
-    # Insurance needs a positive declared value (P-INSURE).
-    model_config = ConfigDict(
-        json_schema_extra={
-            "if": {"required": ["insurance_requested"],
-                   "properties": {"insurance_requested": {"const": True}}},
-            "then": {"required": ["declared_value"],
-                     "properties": {"declared_value": {"type": "object", "required": ["amount"],
-                                                       "properties": {"amount": _POSITIVE}}}},
-        }
-    )  # fmt: skip
+    model_config = ConfigDict(json_schema_extra=request_rules_schema())
 
     kind: Literal["repair", "credit_return"] = "repair"
     serial_number: Serial

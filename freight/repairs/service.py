@@ -14,6 +14,7 @@ from freight.agreement.rules import Agreement
 from freight.credits.service import start_refund
 from freight.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError, invalid
 from freight.geo.rules import ExportRestrictedError
+from freight.limits import ROW_ID_MAX
 from freight.notifications.service import notify
 from freight.policy import business_calendar, terms_policy
 from freight.repairs import repository as repo
@@ -194,7 +195,7 @@ def _encode_cursor(rr_id: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     if re.fullmatch(CURSOR_PATTERN, cursor) is None:
         raise invalid("cursor", "is not a cursor this API returned")
-    return int(cursor[1:], 16)
+    return min(int(cursor[1:], 16), ROW_ID_MAX)
 
 
 def change_status(

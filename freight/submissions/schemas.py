@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from freight.repairs.schemas import CustomerIn, CustomerOut, ProofOfPurchaseIn
-from freight.schemas import AddressIn, AddressOut, MoneyIn, MoneyOut, Strict
+from freight.schemas import AddressIn, AddressOut, MoneyIn, MoneyOut, Strict, request_rules_schema
 from freight.text import (
     Free2000,
     Free2000Required,
@@ -32,6 +32,8 @@ class UnitIn(Strict):
 
 
 class SubmissionIn(Strict):
+    model_config = ConfigDict(json_schema_extra=request_rules_schema())
+
     policy_version: Line40 = Field(
         description="GET /api/v1/policy → version", json_schema_extra={"x-policy-version": True}
     )

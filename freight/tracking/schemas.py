@@ -41,11 +41,11 @@ _GIVEN = {"type": "string", "pattern": LINE_REQUIRED_PATTERN}
 class LookupIn(Strict):
     # One of the two must be given (and not blank).
     model_config = ConfigDict(
-        json_schema_extra={
+        json_schema_extra=dict[str, Any]({
             "anyOf": [
                 {"required": [key], "properties": {key: _GIVEN}} for key in ("email", "postal_code")
             ]
-        }
+        })
     )  # fmt: skip
 
     rr_number: Line40
@@ -108,7 +108,7 @@ class TrackOut(BaseModel):
 
 
 class UnmatchedReceiptIn(Strict):
-    rr_number_seen: OptShort = None
+    rr_number_seen: Opt40 | None = None
     carrier: Opt40 | None = None
     tracking_number: OptShort = None
     sender: Opt300 = ""

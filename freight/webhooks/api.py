@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
+from carriers.webhooks import TRACK_EVENTS, TRANSACTION_EVENTS
 from carriers.webhooks import WebhookEvent as CarrierEvent
 from freight.clock import utc_now
 from freight.deps import SessionDep, StaffDep
@@ -87,9 +88,12 @@ _TOKEN_DOC = {
                     "required": ["event", "data"],
                     "properties": {
                         "event": {"type": "string", "minLength": 1},
-                        "test": {"type": "boolean"},
-                        "data": {"type": "object"},
+                        "test": {"description": "true for a test-mode event"},
+                        "data": {"description": "An object for the events consumed (below)"},
                     },
+                    # Events nobody consumes are stored as ignored whatever their data.
+                    "if": {"properties": {"event": {"enum": [*TRACK_EVENTS, *TRANSACTION_EVENTS]}}},
+                    "then": {"properties": {"data": {"type": "object"}}},
                 }
             }
         },
