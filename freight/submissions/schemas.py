@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from freight.repairs.schemas import CustomerIn, CustomerOut, ProofOfPurchaseIn
 from freight.schemas import AddressIn, AddressOut, MoneyIn, MoneyOut, Strict, request_rules_schema
 from freight.text import (
+    AwareDateTime,
     Free2000,
     Free2000Required,
     Free4000Required,
@@ -51,20 +52,9 @@ class SubmissionIn(Strict):
         default=None, description="Per unit; needed when insurance is requested (P-INSURE)"
     )
     special_requirements: Free2000 = ""
-    customer_received_at: datetime | None = Field(
+    customer_received_at: AwareDateTime | None = Field(
         default=None, description="Credit returns: when you received the product (P-CREDIT)"
     )
-
-    @field_validator("customer_received_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("must include a time zone")
-        if not 1900 <= value.year <= 2200:
-            raise ValueError("must be between 1900 and 2200")
-        return value
 
 
 class MessageIn(Strict):

@@ -85,7 +85,7 @@ _TOKEN_DOC = {
             "application/json": {
                 "schema": {
                     "type": "object",
-                    "required": ["event", "data"],
+                    "required": ["event"],
                     "properties": {
                         "event": {"type": "string", "minLength": 1},
                         "test": {"description": "true for a test-mode event"},
@@ -93,7 +93,7 @@ _TOKEN_DOC = {
                     },
                     # Events nobody consumes are stored as ignored whatever their data.
                     "if": {"properties": {"event": {"enum": [*TRACK_EVENTS, *TRANSACTION_EVENTS]}}},
-                    "then": {"properties": {"data": {"type": "object"}}},
+                    "then": {"required": ["data"], "properties": {"data": {"type": "object"}}},
                 }
             }
         },

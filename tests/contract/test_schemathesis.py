@@ -117,10 +117,12 @@ def _config(env: dict[str, str]) -> str:
             "[[operations]]",
             'include-tag = "webhooks"',
             'parameters = { "query.token" = ' + json.dumps(WEBHOOK_TOKEN) + " }",
-            # What OpenAPI cannot say: a CSV's rows, a carrier's tracking-number formats. These
-            # may answer 422 to schema-valid input; every other check still applies to them.
+            # What OpenAPI cannot say: a CSV's rows, a carrier's tracking-number formats, a file
+            # judged by its content. These may answer 422 to schema-valid input; every other
+            # check still applies to them.
             "[[operations]]",
-            'include-path-regex = "carrier-invoices|warranty/registrations|inbound-shipments$"',
+            'include-path-regex = "carrier-invoices|warranty/registrations|inbound-shipments$'
+            '|documents$"',
             "checks.positive_data_acceptance.expected-statuses = "
             '["2xx", "401", "403", "404", "409", "422"]',
         ]
