@@ -73,6 +73,18 @@ async def receive_delivery(state: Any, token: str | None, body: bytes) -> tuple[
     return (202 if result == "accepted" else 200), result
 
 
+def _event_data(events: tuple[str, ...], needed: list[str], more: dict[str, Any]) -> Any:
+    """The `data` a consumed event must carry (a Track or a Transaction object)."""
+    given = {"type": "string", "minLength": 1}
+    data = {
+        "type": "object",
+        "required": needed,
+        "properties": {**dict.fromkeys(needed, given), **more},
+    }
+    return {"if": {"required": ["event"], "properties": {"event": {"enum": list(events)}}},
+            "then": {"required": ["data"], "properties": {"data": data}}}  # fmt: skip
+
+
 # The token is read from the URL by hand (documented here): declaring it as a Query parameter
 # made FastAPI solve a pydantic field on every delivery, a large share of the hot path.
 _TOKEN_DOC = {
@@ -92,8 +104,17 @@ _TOKEN_DOC = {
                         "data": {"description": "An object for the events consumed (below)"},
                     },
                     # Events nobody consumes are stored as ignored whatever their data.
-                    "if": {"properties": {"event": {"enum": [*TRACK_EVENTS, *TRANSACTION_EVENTS]}}},
-                    "then": {"required": ["data"], "properties": {"data": {"type": "object"}}},
+                    "allOf": [
+                        _event_data(
+                            TRACK_EVENTS,
+                            ["carrier", "tracking_number"],
+                            {
+                                "tracking_status": {"type": "object"},
+                                "tracking_history": {"type": "array"},
+                            },
+                        ),
+                        _event_data(TRANSACTION_EVENTS, ["object_id", "status"], {}),
+                    ],
                 }
             }
         },
