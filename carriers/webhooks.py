@@ -50,9 +50,16 @@ def _is_transaction(data: Mapping[str, Any]) -> bool:
     return "carrier" not in data and any(k in data for k in ("rate", "label_url", "object_state"))
 
 
+def _texts(data: Mapping[str, Any], *keys: str) -> bool:
+    """Each key holds a non-empty string (what the OpenAPI document declares)."""
+    return all(isinstance(data.get(k), str) and data.get(k) for k in keys)
+
+
 def _track_event(body: Mapping[str, Any], data: Mapping[str, Any], event: str) -> WebhookEvent:
     if _is_transaction(data):
         raise WebhookPayloadError(OLD_API_VERSION)
+    if not _texts(data, "carrier", "tracking_number"):
+        raise WebhookPayloadError("track_updated without carrier or tracking_number")
     try:
         info = tracking_from_json(data)
     except UnexpectedResponse as exc:
@@ -82,7 +89,7 @@ def _transaction_event(
     body: Mapping[str, Any], data: Mapping[str, Any], event: str
 ) -> WebhookEvent:
     object_id, status = data.get("object_id"), data.get("status")
-    if not object_id or not status:
+    if not _texts(data, "object_id", "status"):
         raise WebhookPayloadError(f"{event} without object_id or status")
     rate = data.get("rate")
     rate_id = rate.get("object_id") if isinstance(rate, Mapping) else rate
