@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from freight.agreement.service import current_policy
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
+from freight.pages.security import SecurityHeaders, security_options
 from freight.problems import bound_url_parameters, declare_problems, public_operations
 from freight.schemas import country_schema
 from freight.settings import Settings, get_settings
@@ -211,7 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_for(settings)
         log_startup_warnings(settings)
     app = FreightAPI(
-        title="RR Freight", version="0.1.0", description=__doc__,
+        title="RR Freight", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None,
         dependencies=[Depends(refuse_control_in_url)],
     )  # fmt: skip
     app.state.settings = settings
@@ -225,9 +226,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     from freight.pages.api import HERE as pages_dir
     from freight.pages.api import router as pages
+    from freight.pages.docs import docs_routes
+    from freight.sandbox_control import sandbox_control_routes
 
     app.include_router(pages)
     app.mount("/static", StaticFiles(directory=str(pages_dir / "static")), name="static")
+    docs_routes(app)  # /docs and /redoc from the vendored assets
+    sandbox_control_routes(app, settings)  # /sandbox/… when the in-process sandbox is the carrier
     _ops_routes(app)
     app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
     body_limit: dict[str, Any] = {
@@ -236,12 +241,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     }  # fmt: skip
     app.add_middleware(BodyLimit, **body_limit)
     app.add_middleware(ErrorGuard)  # 500s answered inside the request-id layer added next
+    app.add_middleware(SecurityHeaders, **security_options(settings))  # CSP, nosniff (SPEC §10)
     _background_wiring(app, settings)
     # The webhook hot path gets the same request-id/metrics and body-limit layers, without the rest
     # of the framework's per-request work (freight.webhooks.fastpath).
     from freight.metrics import RequestMetrics
 
-    outer: list[Layer] = [(RequestMetrics, request_layer(settings))]
+    outer: list[Layer] = [
+        (RequestMetrics, request_layer(settings)),
+        (SecurityHeaders, security_options(settings)),
+    ]
     app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
 

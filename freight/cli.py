@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from freight.auth.cli import add_commands as add_account_commands
 from freight.settings import get_settings, settings_or_exit
@@ -36,7 +37,12 @@ def _sandbox_carrier(args: argparse.Namespace) -> int:
     from carriers.sandbox.server import serve as serve_sandbox
     from freight.ports import carrier_config
 
-    serve_sandbox(args.host, args.port, carrier_config(get_settings()))
+    config = carrier_config(get_settings())
+    if config.sandbox_db_path:  # from an empty folder: make the data dir its store lives in
+        Path(config.sandbox_db_path).parent.mkdir(parents=True, exist_ok=True)
+    print(f"sandbox carrier on http://{args.host}:{args.port} (store: {config.sandbox_db_path})")
+    sys.stdout.flush()
+    serve_sandbox(args.host, args.port, config)
     return 0
 
 
@@ -52,8 +58,38 @@ def _beat(_: argparse.Namespace) -> int:
     return run_beat()
 
 
+def _tasks_list(_: argparse.Namespace) -> int:
+    """Every periodic task beat runs, how often, and what it does (first docstring line)."""
+    from freight.jobs.registry import load_handlers
+
+    tasks = sorted(load_handlers().periodic.values(), key=lambda task: task.name)
+    width = max((len(task.name) for task in tasks), default=4)
+    for task in tasks:
+        about = ((task.fn.__doc__ or "").strip().splitlines() or [""])[0]
+        print(f"{task.name:<{width}}  every {_every(task.every_seconds):>5}  {about}")
+    print("run one now: freight tasks run NAME", file=sys.stderr)
+    return 0
+
+
+def _every(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 def _tasks_run(args: argparse.Namespace) -> int:
+    import logging
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # before alembic loads: no chatter
+    from freight.migrate import DatabaseUnavailableError, upgrade
     from worker.run import run_task_once
+
+    try:  # from an empty folder: the tables first (else "no such table")
+        upgrade(get_settings())
+    except DatabaseUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
     return run_task_once(args.name, as_of=args.as_of)
 
@@ -86,8 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("beat", help="run the Celery beat scheduler")
     p.set_defaults(handler=_beat)
 
-    p = sub.add_parser("tasks", help="run periodic tasks by hand")
-    tsub = p.add_subparsers(dest="tasks_command", required=True)
+    p = sub.add_parser("tasks", help="list the periodic tasks, or run one by hand")
+    p.set_defaults(handler=_tasks_list)  # `freight tasks` alone lists them
+    tsub = p.add_subparsers(dest="tasks_command")
+    tsub.add_parser("list", help="list the periodic tasks").set_defaults(handler=_tasks_list)
     r = tsub.add_parser("run", help="run one periodic task once, now")
     r.add_argument("name")
     r.add_argument("--as-of", default=None, help="ISO-8601 instant (refused in production)")

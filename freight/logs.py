@@ -40,6 +40,12 @@ _SECRET_SHAPES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
     (("authorization", "cookie", "webhook-token", "csrf"),
      re.compile(r"(?i)((?:authorization|cookie|set-cookie|x-freight-webhook-token|csrf[_-]token)"
                 r"[\"']?\s*[:=]\s*[\"']?)[^\"',}\n]+"), rf"\1{MASK}"),
+    # Shippo's HMAC header (`t=…,v1=…`: commas inside the value).
+    (("auth-signature",),
+     re.compile(r"(?i)(auth-signature[\"']?\s*[:=]\s*[\"']?)[^\"'}\n]+"), rf"\1{MASK}"),
+    # Our own bearer tokens wherever they stand: API tokens (rrf_…) and customer tokens (cust.…).
+    (("rrf_", "cust."),
+     re.compile(r"\b(rrf_|cust\.)[A-Za-z0-9_~+/=.-]{16,}"), rf"\1{MASK}"),
 )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 
@@ -39,6 +39,24 @@ def alembic_config(url: str) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def is_new_database(settings: Settings) -> bool:
+    """True when the configured database has never been migrated (a SQLite file not there yet,
+    or a database without Alembic's version table): what `upgrade` would create from nothing."""
+    url = settings.db_url
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists() or path.stat().st_size == 0:
+            return True
+    engine = create_engine(driver_url(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return not inspect(conn).has_table("alembic_version")
+    except sa_exc.OperationalError:  # unreachable: `upgrade` says so in its own words
+        return False
+    finally:
+        engine.dispose()
 
 
 def upgrade(settings: Settings) -> None:

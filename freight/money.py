@@ -31,7 +31,9 @@ class Money:
             raise MoneyError("amount must be a Decimal")
         if not self.amount.is_finite():
             raise MoneyError("amount must be a finite number")
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+        code = self.currency
+        # isalpha/isupper alone accept any script ("ÄÖÜ"); ISO 4217 codes are A–Z only.
+        if len(code) != 3 or not (code.isascii() and code.isalpha() and code.isupper()):
             raise MoneyError(f"currency {self.currency!r} is not an ISO 4217 code")
 
     @classmethod

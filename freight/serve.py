@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from urllib.parse import urlencode
 
 import uvicorn
 
@@ -95,9 +96,25 @@ def _shared_metrics_dir() -> str | None:
     return directory
 
 
+def _sandbox_webhooks_to_self(host: str, port: int) -> None:
+    """With the in-process sandbox carrier, its tracking and label events go to this server's
+    own webhook endpoint (as Shippo's would), unless FREIGHT_SANDBOX_WEBHOOK_URL says otherwise:
+    `POST /sandbox/tracks/{number}/advance` then reaches the shipment."""
+    from freight.sandbox_control import uses_in_process_sandbox
+
+    settings = get_settings()
+    if not uses_in_process_sandbox(settings) or settings.sandbox_webhook_url:
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - not a bind
+    query = urlencode({"token": settings.webhook_token})
+    os.environ["FREIGHT_SANDBOX_WEBHOOK_URL"] = f"http://{shown}:{port}/webhooks/shippo?{query}"
+    get_settings.cache_clear()  # for this process, and inherited by the worker and beat
+
+
 def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
     """Run the service until interrupted."""
     made = _shared_metrics_dir()
+    _sandbox_webhooks_to_self(host, port)
     settings = get_settings()
     upgrade(settings)
     if demo:

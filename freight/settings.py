@@ -162,6 +162,8 @@ class Settings(BaseSettings):
     # Payments (Stripe); without a key the sandbox provider is used
     stripe_api_key: str | None = None
     stripe_base_url: str | None = None
+    # Set when pages load Stripe.js (card entry): their CSP then allows https://js.stripe.com.
+    stripe_publishable_key: str | None = None
     quote_validity_days: int = 7
     quote_tolerance: Decimal = Decimal("0.10")
 
@@ -186,6 +188,9 @@ class Settings(BaseSettings):
     # Customer access
     customer_token_hours: int = 24
     lookup_rate_per_minute: int = 10
+    # Rate-limit keys are `{namespace}:{purpose}:…` (Redis or the SQLite file): give deployments
+    # (or test runs) sharing one Redis database their own namespace.
+    ratelimit_namespace: str = Field(default="rrf", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     # Notifications
     smtp_url: str | None = None

@@ -8,8 +8,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Hypothesis profiles (tests/unit/properties and the properties beside the table tests).
+# ci: the same examples on every run (derandomized, no example database), a bounded budget so
+# the property suite stays well under a minute on a 2-core runner, and the reproduction blob
+# printed with any failure. dev: fresh random examples each run, failures replayed from
+# .hypothesis/. HYPOTHESIS_PROFILE=<name> picks one explicitly.
+settings.register_profile(
+    "ci", derandomize=True, database=None, max_examples=60, deadline=None, print_blob=True
+)
+settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "dev"))
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

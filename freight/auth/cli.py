@@ -41,11 +41,21 @@ def safe_url(url: str) -> str:
 @contextmanager
 def _database() -> Iterator[tuple[Session, Settings]]:
     from freight.db import engine_for, session_factory, session_scope
-    from freight.migrate import upgrade
+    from freight.migrate import is_new_database, upgrade
 
     settings = get_settings()
+    new = is_new_database(settings)
     upgrade(settings)
     print(f"database: {safe_url(settings.db_url)}")
+    if (
+        new
+    ):  # run from the wrong folder, or with another FREIGHT_DATA_DIR/DATABASE_URL than the server
+        print(
+            f"warning: {safe_url(settings.db_url)} did not exist and was created empty just now; "
+            "a server using another database will not know what this command makes "
+            "(set FREIGHT_DATA_DIR or FREIGHT_DATABASE_URL as the server has them)",
+            file=sys.stderr,
+        )
     with session_scope(session_factory(engine_for(settings.db_url))) as session:
         yield session, settings
 

@@ -110,28 +110,42 @@ class BusinessCalendar:
         _require_aware(received_at, "received_at")
         return self.add_working_days(self.local_date(received_at), working_days)
 
-    def is_business_hours(self, now: datetime) -> bool:
-        """True when now falls inside opening hours on a working day (close is exclusive)."""
-        _require_aware(now, "now")
-        local = now.astimezone(self.tz)
-        return self.is_working_day(local.date()) and self.open <= local.time() < self.close
-
     def _at(self, d: date, t: time) -> datetime:
         """Wall-clock time d t in the company zone, normalised if it falls in a DST gap."""
         # A round trip through UTC turns a non-existent local time (spring-forward) into a real one.
         return datetime.combine(d, t, tzinfo=self.tz).astimezone(UTC).astimezone(self.tz)
 
+    def _hours(self, d: date) -> tuple[datetime, datetime]:
+        """The opening and closing instants on day d (in UTC, so a repeated hour compares right)."""
+        return self._at(d, self.open).astimezone(UTC), self._at(d, self.close).astimezone(UTC)
+
+    def is_business_hours(self, now: datetime) -> bool:
+        """True when now falls inside opening hours on a working day (close is exclusive)."""
+        _require_aware(now, "now")
+        day = now.astimezone(self.tz).date()
+        if not self.is_working_day(day):
+            return False
+        # Instants, not wall-clock times: on the night clocks change an opening time that does
+        # not exist (or comes twice) must agree with the slot next_business_slot gives.
+        opens, closes = self._hours(day)
+        return opens <= now.astimezone(UTC) < closes
+
     def next_business_slot(self, now: datetime) -> datetime:
         """P-HOURS: now (in company time) if inside business hours, else the next opening."""
         _require_aware(now, "now")
         local = now.astimezone(self.tz)
-        today = local.date()
-        if self.is_working_day(today):
-            if self.open <= local.time() < self.close:
-                return local
-            if local.time() < self.open:
-                return self._at(today, self.open)
-        return self._at(self.next_working_day(today), self.open)
+        moment, day = local.astimezone(UTC), local.date()
+        if not self.is_working_day(day):
+            day = self.next_working_day(day)
+        for _ in range(_MAX_CLOSED_RUN):
+            opens, closes = self._hours(day)
+            # A day whose hours fall in the skipped hour of a clock change has none: go on.
+            if moment < closes and opens < closes:
+                return local if opens <= moment else opens.astimezone(self.tz)
+            day = self.next_working_day(day)
+        raise RuleError(
+            "The company calendar has no business hours in ten years.", field="calendar"
+        )
 
 
 def working_days_between(calendar: BusinessCalendar, a: date, b: date) -> int:

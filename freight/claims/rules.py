@@ -53,6 +53,14 @@ _FALLBACKS: Mapping[Basis, tuple[Basis, ...]] = {
 }
 
 
+# The argument each basis comes from, so a refusal names the field the caller passed.
+_ARGUMENT: Mapping[Basis, str] = {
+    "delivery": "delivered_at",
+    "mailing": "mailed_at",
+    "pickup": "picked_up_at",
+}
+
+
 def _carrier_label(carrier: str, rule: ClaimDeadline) -> str:
     """The carrier's display name ("canada_post" → "Canada Post" for unknown tokens)."""
     return rule.label or carrier.replace("_", " ").strip().title() or "Carrier"
@@ -83,9 +91,10 @@ def claim_file_by(
         "mailing": mailed_at,
         "pickup": picked_up_at,
     }
+    today = _date_of(now, "now")  # checked even when an event date is known
     used: Basis | None = next((b for b in _FALLBACKS[rule.basis] if known[b] is not None), None)
     moment = known[used] if used else None
-    start = _date_of(moment or now, f"{used}_at" if used else "now")
+    start = _date_of(moment, _ARGUMENT[used]) if moment is not None and used else today
     scope = " (international)" if international and rule.international_days is not None else ""
     sentence = f"{_carrier_label(token, rule)}: within {days} days after {rule.basis}{scope}"
     if used != rule.basis:

@@ -22,7 +22,8 @@ Credit returns (P-CREDIT) add one row per refund, with no shipment: purpose `cre
 failed) and `status` is `reconciled` once the processor confirmed the refund, `open` while it is
 pending, `mismatch` when it failed. Shipment rows leave the three credit columns empty.
 
-CSV columns (stable order; amounts are decimal strings in `currency`, ISO 4217; times are
+CSV columns (stable order; amounts are decimal strings in `currency`, ISO 4217, with that
+currency's minor units — 1500 JPY, 12.50 USD, 1.250 KWD — so a row's figures add up; times are
 ISO-8601 UTC with a trailing Z): see `COLUMNS`.
 """
 
@@ -39,6 +40,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from freight.limits import check_amount, check_year
+from freight.money import minor_units
 
 COLUMNS: tuple[str, ...] = (
     "shipment_id",
@@ -109,8 +111,14 @@ class LedgerRow:
     status: str
 
 
-def _q(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+def _round(value: Decimal, currency: str) -> Decimal:
+    """An amount rounded half-up to the currency's minor unit (JPY 0, USD 2, KWD 3 digits)."""
+    return value.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_UP)
+
+
+def _q(value: Decimal, currency: str) -> str:
+    """An amount as a decimal string in the currency's minor units."""
+    return str(_round(value, currency))
 
 
 def utc_text(moment: datetime) -> str:
@@ -120,12 +128,16 @@ def utc_text(moment: datetime) -> str:
 
 def ledger_row(item: LedgerInput) -> LedgerRow:
     """One shipment's ledger row (see the module docstring for every figure)."""
-    foreign = any(cur != item.currency for _, cur in item.adjustments)
-    adjustments = sum((a for a, cur in item.adjustments if cur == item.currency), Decimal(0))
+    cur = item.currency
+    foreign = any(c != cur for _, c in item.adjustments)
+    # Round every figure first (an invoice may bill fractions of a cent) and derive the rest
+    # from the rounded ones, so the printed row adds up exactly.
+    adjustments = _round(sum((a for a, c in item.adjustments if c == cur), Decimal(0)), cur)
     cost = Decimal(0) if item.label_refunded or item.label_cost is None else item.label_cost
+    cost = _round(cost, cur)
     customer_paid = item.payer == "customer"
     if customer_paid:
-        variance = cost + adjustments - (item.captured - item.refunded)
+        variance = cost + adjustments - (_round(item.captured, cur) - _round(item.refunded, cur))
     else:
         variance = adjustments
     matched = bool(item.adjustments)
@@ -144,14 +156,16 @@ def ledger_row(item: LedgerInput) -> LedgerRow:
         "tracking_number": item.tracking_number,
         "shipment_state": item.state,
         "currency": item.currency,
-        "quote": _q(item.quote) if item.quote is not None else "",
-        "authorized": _q(item.authorized),
-        "captured": _q(item.captured),
-        "label_cost": _q(cost),
-        "adjustments": _q(adjustments),
-        "refunds": _q(item.refunded),
-        "vendor_paid_freight": _q(cost + adjustments) if not customer_paid else _q(Decimal(0)),
-        "variance": _q(variance),
+        "quote": _q(item.quote, cur) if item.quote is not None else "",
+        "authorized": _q(item.authorized, cur),
+        "captured": _q(item.captured, cur),
+        "label_cost": _q(cost, cur),
+        "adjustments": _q(adjustments, cur),
+        "refunds": _q(item.refunded, cur),
+        "vendor_paid_freight": _q(cost + adjustments, cur)
+        if not customer_paid
+        else _q(Decimal(0), cur),
+        "variance": _q(variance, cur),
         "status": status,
         "invoice_lines": str(len(item.adjustments)),
         "credit_price": "",
@@ -178,15 +192,15 @@ _CREDIT_STATUS = {"refunded": "reconciled", "pending": "open", "failed": "mismat
 
 def credit_row(item: CreditInput) -> LedgerRow:
     """One credit refund's ledger row (no shipment: the unit stays with the vendor)."""
-    values = dict.fromkeys(COLUMNS, "")
+    values, cur = dict.fromkeys(COLUMNS, ""), item.currency
     values.update({
         "rr_number": item.rr_number, "created_at": utc_text(item.created_at),
         "purpose": "credit_refund", "payer": "vendor", "shipment_state": item.state,
         "currency": item.currency,
-        "refunds": _q(item.refund if item.state == "refunded" else Decimal(0)),
-        "variance": _q(Decimal(0)), "status": _CREDIT_STATUS.get(item.state, "open"),
-        "credit_price": _q(item.price), "restocking_fee": _q(item.fee),
-        "credit_refund": _q(item.refund),
+        "refunds": _q(item.refund if item.state == "refunded" else Decimal(0), cur),
+        "variance": _q(Decimal(0), cur), "status": _CREDIT_STATUS.get(item.state, "open"),
+        "credit_price": _q(item.price, cur), "restocking_fee": _q(item.fee, cur),
+        "credit_refund": _q(item.refund, cur),
     })  # fmt: skip
     return LedgerRow(values=values, variance=Decimal(0), status=values["status"])
 
@@ -202,7 +216,7 @@ def credit_totals(rows: Iterable[LedgerRow]) -> dict[str, dict[str, str]]:
         sums[0] += 1
         sums[1] += Decimal(v["credit_refund"])
         sums[2] += Decimal(v["restocking_fee"])
-    return {cur: {"count": str(int(c)), "refunded": _q(r), "restocking_fees": _q(f)}
+    return {cur: {"count": str(int(c)), "refunded": _q(r, cur), "restocking_fees": _q(f, cur)}
             for cur, (c, r, f) in totals.items()}  # fmt: skip
 
 

@@ -27,7 +27,11 @@ class RateLimitWaitTooLong(TimeoutError):
 
 
 class Limiter:
-    """Sliding-window budgets per key, shared through a WindowStore by every process."""
+    """Sliding-window budgets per key, shared through a WindowStore by every process.
+
+    Callers start their keys with their purpose (`lookup:203.0.113.7`, `shippo:…`); the store
+    puts its namespace in front (`rrf:lookup:…`), so budgets of different purposes, deployments
+    sharing one Redis, or test runs sharing one Redis database never count against each other."""
 
     def __init__(
         self,
@@ -44,12 +48,16 @@ class Limiter:
         """Take a slot if one is free; never waits."""
         return self.store.hit(key, limit=limit, period=period)
 
+    def clear(self, key: str) -> None:
+        """Forget the window and any block of `key`."""
+        self.store.clear(key)
+
     def acquire(self, key: str, *, limit: int, period: float, max_wait: float) -> float:
         """Take a slot, sleeping until one frees; the seconds waited. Raises
         RateLimitWaitTooLong (having waited nothing more) when the next slot is beyond max_wait."""
         waited = 0.0
         while True:
-            decision = self.store.hit(key, limit=limit, period=period)
+            decision = self.hit(key, limit=limit, period=period)
             if decision.allowed:
                 if waited:
                     log.info(
@@ -70,8 +78,11 @@ class Limiter:
 
 
 def build_limiter(settings: Settings) -> Limiter:
-    """Redis when configured (every host shares it), else the SQLite file in the data dir."""
+    """Redis when configured (every host shares it), else the SQLite file in the data dir (every
+    process of this host shares it), keys under FREIGHT_RATELIMIT_NAMESPACE."""
+    namespace = settings.ratelimit_namespace
     if settings.redis_url:
-        return Limiter(RedisWindowStore(settings.redis_url))
+        return Limiter(RedisWindowStore(settings.redis_url, namespace=namespace))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    return Limiter(SqliteWindowStore(Path(settings.data_dir) / "ratelimit.db"))
+    path = Path(settings.data_dir) / "ratelimit.db"
+    return Limiter(SqliteWindowStore(path, namespace=namespace))

@@ -1,7 +1,9 @@
 """The storage side of the limiter: a sliding window per key, plus a "closed until" per key.
 
 Both stores answer the same question atomically across processes: may one more call on `key`
-happen now within `limit` per `period` seconds, and if not, how long until it may?"""
+happen now within `limit` per `period` seconds, and if not, how long until it may? Each keeps
+its keys under a namespace (`rrf:lookup:203.0.113.7`), so two deployments or test runs sharing a
+Redis database never share a budget."""
 
 from __future__ import annotations
 
@@ -50,8 +52,11 @@ class SqliteWindowStore:
     last slot. Old rows are deleted as the window slides, so the table stays at about `limit`
     rows per key."""
 
-    def __init__(self, path: str | Path, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self, path: str | Path, *, namespace: str = "rrf", clock: Clock = time.time
+    ) -> None:
         self.path = str(path)
+        self.namespace = namespace
         self._clock = clock
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
@@ -61,11 +66,14 @@ class SqliteWindowStore:
         self._db.execute("PRAGMA busy_timeout=30000")
         self._db.executescript(_SCHEMA)
 
+    def _name(self, key: str) -> str:
+        return f"{self.namespace}:{key}"
+
     def hit(self, key: str, *, limit: int, period: float) -> Decision:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                decision = self._hit(key, limit, period, self._clock())
+                decision = self._hit(self._name(key), limit, period, self._clock())
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -90,13 +98,13 @@ class SqliteWindowStore:
             self._db.execute(
                 "INSERT INTO blocks (key, until) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET until = MAX(until, excluded.until)",
-                (key, until),
+                (self._name(key), until),
             )
 
     def clear(self, key: str) -> None:
         with self._lock:
-            self._db.execute("DELETE FROM hits WHERE key = ?", (key,))
-            self._db.execute("DELETE FROM blocks WHERE key = ?", (key,))
+            self._db.execute("DELETE FROM hits WHERE key = ?", (self._name(key),))
+            self._db.execute("DELETE FROM blocks WHERE key = ?", (self._name(key),))
 
     def close(self) -> None:
         with self._lock:
@@ -104,22 +112,25 @@ class SqliteWindowStore:
 
 
 class RedisWindowStore:
-    """The `limits` library's moving window on Redis, shared by every process and host."""
+    """The `limits` library's moving window on Redis, shared by every process and host.
 
-    def __init__(self, url: str, *, prefix: str = "freight-ratelimit", clock: Clock = time.time):
+    Keys: `{namespace}:window/{key}/{limit}/{period}/second` (the library's layout under our
+    prefix) and `{namespace}:closed:{key}` for a block."""
+
+    def __init__(self, url: str, *, namespace: str = "rrf", clock: Clock = time.time):
         from limits.storage import RedisStorage
         from limits.strategies import MovingWindowRateLimiter
 
-        self._storage = RedisStorage(url, key_prefix=prefix)
+        self._storage = RedisStorage(url, key_prefix=namespace)
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._redis = self._storage.storage  # the redis client the storage uses
-        self._prefix = prefix
+        self._prefix = namespace
         self._clock = clock
 
     def _item(self, limit: int, period: float):  # type: ignore[no-untyped-def]
         from limits import RateLimitItemPerSecond
 
-        return RateLimitItemPerSecond(limit, max(1, round(period)))
+        return RateLimitItemPerSecond(limit, max(1, round(period)), namespace="window")
 
     def hit(self, key: str, *, limit: int, period: float) -> Decision:
         blocked = self._redis.pttl(self._block_key(key))
@@ -138,7 +149,7 @@ class RedisWindowStore:
 
     def clear(self, key: str) -> None:
         self._redis.delete(self._block_key(key))
-        for found in self._redis.scan_iter(match=f"{self._prefix}*{key}*"):
+        for found in self._redis.scan_iter(match=f"{self._prefix}:window/{key}/*"):
             self._redis.delete(found)
 
     def _block_key(self, key: str) -> str:

@@ -168,8 +168,10 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 def inbound_deadline(issued_at: datetime, days: int = 30) -> datetime:
-    """P-30DAY: the moment an unshipped RR is cancelled (issued + days)."""
-    return _aware(issued_at, "issued_at") + timedelta(days=days)
+    """P-30DAY: the moment an unshipped RR is cancelled (issued + days of elapsed time, UTC)."""
+    # Aware arithmetic is wall-clock arithmetic in the operand's own zone, so an issue time written
+    # in a zone with daylight saving would move the deadline by an hour: count in UTC.
+    return _aware(issued_at, "issued_at").astimezone(UTC) + timedelta(days=days)
 
 
 def auto_cancel_decision(

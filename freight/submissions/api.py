@@ -57,10 +57,10 @@ def _out(
     return submission_out(session, sub, staff=caller.kind == "staff", settings=settings, now=now)  # type: ignore[arg-type]
 
 
-def submission_rate(request: Request, settings: SettingsDep, now: NowDep) -> str:
+def submission_rate(request: Request, settings: SettingsDep) -> str:
     """Count every attempt, well-formed or not: this runs before the body is validated."""
     client = client_address(request)
-    check_rate(settings, holder=request.app.state, client=client, now=now, scope="submission")
+    check_rate(settings, holder=request.app.state, client=client, scope="submission")
     return client
 
 

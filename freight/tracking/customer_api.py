@@ -15,7 +15,6 @@ from freight.problems import problem_responses
 from freight.repairs.service import get_rr
 from freight.tracking import lookup as lookup_service
 from freight.tracking.carton_label import carton_label_pdf
-from freight.tracking.ratelimit import client_of
 from freight.tracking.schemas import LookupIn, LookupOut, TrackOut
 from freight.tracking.views import track_out
 
@@ -34,11 +33,8 @@ def lookup(
     body: LookupIn, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep
 ) -> LookupOut:
     """Trade an RR number and its email or postal code for a 24-hour token scoped to that RR."""
-    client = client_of(
-        request.client.host if request.client else None,
-        ", ".join(request.headers.getlist("x-forwarded-for")) or None, settings,
-    )  # fmt: skip
-    lookup_service.check_rate(settings, holder=request.app.state, client=client, now=now)
+    client = lookup_service.client_address(request)
+    lookup_service.check_rate(settings, holder=request.app.state, client=client)
     token, expires_at = lookup_service.lookup(
         session, rr_number=body.rr_number, email=body.email, postal_code=body.postal_code,
         settings=settings, now=now,

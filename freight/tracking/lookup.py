@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from freight.auth.rules import issue_customer_token
 from freight.errors import FieldError, NotFoundError, TooManyRequestsError, ValidationFailedError
+from freight.ratelimit.clients import client_wait, request_client
 from freight.repairs import repository as rr_repo
 from freight.repairs.rules import normalize_rr_number
 from freight.settings import Settings
-from freight.tracking.ratelimit import client_of, limiter_for
 
 NO_MATCH = "No Repair Request matches that number and email or postal code."
 _POSTAL_NOISE = re.compile(r"[\s-]+")
@@ -32,19 +32,16 @@ def _postal(value: str) -> str:
 def client_address(request: Any) -> str:
     """The caller's address (rate limits, the agreement record): the socket peer, or behind a
     trusted proxy the client it names (SPEC §10, the same rule as the lookup)."""
-    return client_of(
-        request.client.host if request.client else None,
-        ", ".join(request.headers.getlist("x-forwarded-for")) or None,
-        request.app.state.settings,
+    return request_client(request)
+
+
+def check_rate(settings: Settings, *, holder: Any, client: str, scope: str = "lookup") -> None:
+    """429 with Retry-After once a client exceeds lookup_rate_per_minute in the last minute in
+    this scope (the public endpoints each count on their own: lookup, submissions, warranty).
+    The window slides on the store's clock, shared by every API process."""
+    wait = client_wait(
+        holder, settings, purpose=scope, client=client, per_minute=settings.lookup_rate_per_minute
     )
-
-
-def check_rate(
-    settings: Settings, *, holder: Any, client: str, now: datetime, scope: str = "lookup"
-) -> None:
-    """429 with Retry-After once a client exceeds lookup_rate_per_minute in this scope (the
-    public endpoints each count on their own: lookup, submissions, warranty)."""
-    wait = limiter_for(holder, settings).hit(f"{scope}:{client}", now=now)
     if wait is not None:
         raise TooManyRequestsError(
             "Too many requests from this address; try again in a minute.", retry_after=wait

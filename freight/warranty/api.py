@@ -54,10 +54,10 @@ async def import_registrations(
     return RegistryImportOut(**report.__dict__)
 
 
-def warranty_rate(request: Request, settings: SettingsDep, now: NowDep) -> None:
+def warranty_rate(request: Request, settings: SettingsDep) -> None:
     """Count every attempt (junk too): this runs before the body is validated."""
     client = client_address(request)
-    check_rate(settings, holder=request.app.state, client=client, now=now, scope="warranty")
+    check_rate(settings, holder=request.app.state, client=client, scope="warranty")
 
 
 @router.post("/lookup", response_model=WarrantyOut, responses=problem_responses(400, 413, 422, 429))

@@ -100,9 +100,55 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+# Every Content-Security-Policy violation the page's own document sees, written to the console
+# where the `page` fixture collects it (Chromium also logs "Refused to …" errors itself).
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+});
+"""
+
+
+@dataclass
+class Watched:
+    """What a browser test's page did that no page of ours may do."""
+
+    csp_violations: list[str]
+    foreign_requests: list[str]
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def watched() -> Watched:
+    return Watched([], [])
+
+
+@pytest.fixture
+def page(browser: Any, watched: Watched) -> Iterator[Any]:
+    """A fresh page; the test fails if any page it opened broke the CSP or asked another host
+    for anything (those requests are refused: the test runs as if offline)."""
     context = browser.new_context()
+    context.add_init_script(_CSP_LISTENER)
+
+    def local_only(route: Any) -> None:
+        if route.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
+            route.continue_()
+        else:
+            watched.foreign_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", local_only)
     p = context.new_page()
+
+    def on_console(message: Any) -> None:
+        text = message.text
+        if message.type == "error" and (
+            "CSP violation" in text or "Content Security Policy" in text
+        ):
+            watched.csp_violations.append(text)
+
+    p.on("console", on_console)
     yield p
     context.close()
+    assert watched.csp_violations == [], "the pages broke their Content-Security-Policy"
+    assert watched.foreign_requests == [], "a page asked another host for something"

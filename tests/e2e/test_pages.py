@@ -95,9 +95,9 @@ def test_staff_signs_in_uses_the_console_and_signs_out(server: Server, page: Any
     assert rr["rr_number"] in (page.text_content("#d-title") or "")
     page.fill("#r-serial", "E2E-STAFF-1")
     page.click("#receipt button[type=submit]")
-    page.wait_for_function("document.querySelector('#d-title').textContent.includes('received')")
+    page.wait_for_selector("#d-title:has-text('received')")
     assert "by Dana Desk" in (page.text_content("#d-history") or "")
-    assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert page.evaluate("() => Object.keys(localStorage).length") == 0
     page.screenshot(path=str(server.data_dir / "staff.png"))
     page.click("#sign-out")
     page.wait_for_url("**/login")
@@ -123,7 +123,7 @@ def test_finance_signs_in_and_sees_the_ledger(server: Server, page: Any) -> None
     )
     page.set_input_files("#invoice-file", str(csv))
     page.click("#invoice button[type=submit]")
-    page.wait_for_function("document.querySelector('#invoice-result').textContent.length > 0")
+    page.wait_for_selector("#invoice-result:not(:empty)")
     assert '"unmatched":1' in (page.text_content("#invoice-result") or "")
     # The repair desk is not for finance: the page says so instead of failing calls.
     page.goto(server.url + "/staff")
@@ -139,7 +139,8 @@ def test_a_session_that_ends_sends_the_page_to_login(server: Server, page: Any) 
     server.user("erin@example.com", "Erin Early", "staff", PASSWORD)
     page.goto(server.url + "/login?next=/staff")
     _sign_in(page, "erin@example.com")
-    page.wait_for_url("**/staff")
+    page.wait_for_url("**/staff")  # (also matches /login?next=/staff: wait for the console)
+    page.wait_for_selector("#who-name")
     server.freight("users", "disable", "--email", "erin@example.com")
     page.click("#filter button[type=submit]")  # the next API call gets 401
     page.wait_for_url("**/login?next=%2Fstaff")

@@ -30,6 +30,13 @@ def test_money_refuses_mixing_currencies_and_floats() -> None:
         Money(Decimal("1"), "usd")
 
 
+@pytest.mark.parametrize("code", ["ÄÖÜ", "USÐ", "ΑΒΓ", "US1", "US", "USDD"])
+def test_currency_must_be_three_latin_capitals(code: str) -> None:
+    """Regression (property suite): non-ASCII capitals passed isalpha/isupper and were stored."""
+    with pytest.raises(MoneyError):
+        Money(Decimal("1"), code)
+
+
 def test_arithmetic_is_exact() -> None:
     total = Money.of("0.10") + Money.of("0.20")
     assert total == Money.of("0.30")

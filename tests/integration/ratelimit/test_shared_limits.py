@@ -70,3 +70,44 @@ def test_a_block_set_by_one_process_holds_another(backend: tuple[str, str]) -> N
     assert 25 < refused.wait_seconds <= 30
     _store(kind, where).clear(key)
     assert _store(kind, where).hit(key, limit=100, period=60).allowed
+
+
+def test_no_burst_at_a_window_edge(backend: tuple[str, str]) -> None:
+    """A fixed window would take a second full budget just after its edge; a sliding one
+    refuses until the first hits are a whole period old."""
+    kind, where = backend
+    store, key = _store(kind, where), f"test:{uuid.uuid4().hex}"
+    while not 1.6 < time.time() % 2 < 1.8:  # just before an even second: a 2 s window's edge
+        time.sleep(0.02)
+    assert all(store.hit(key, limit=5, period=2).allowed for _ in range(5))
+    time.sleep(2 - time.time() % 2 + 0.1)  # just past the edge
+    assert not store.hit(key, limit=5, period=2).allowed
+    time.sleep(2.1)
+    assert store.hit(key, limit=5, period=2).allowed
+
+
+def test_namespaces_keep_budgets_apart(backend: tuple[str, str]) -> None:
+    """Two deployments (or test runs) on one Redis database, or one SQLite file, never share
+    a budget even for the same client key."""
+    kind, where = backend
+    key = "lookup:203.0.113.7"
+    ours, theirs = f"rrf-a-{uuid.uuid4().hex[:8]}", f"rrf-b-{uuid.uuid4().hex[:8]}"
+    if kind == "redis":
+        first, second = (
+            RedisWindowStore(where, namespace=ours),
+            RedisWindowStore(where, namespace=theirs),
+        )
+    else:
+        first, second = (
+            SqliteWindowStore(where, namespace=ours),
+            SqliteWindowStore(where, namespace=theirs),
+        )
+    assert first.hit(key, limit=1, period=60).allowed
+    assert not first.hit(key, limit=1, period=60).allowed
+    assert second.hit(key, limit=1, period=60).allowed
+    if kind == "redis":
+        import redis
+
+        names = {n.decode() for n in redis.Redis.from_url(where).scan_iter(match=f"{ours}:*")}
+        assert names
+        assert all(n.startswith(f"{ours}:window/{key}/") for n in names)

@@ -216,3 +216,18 @@ def test_naive_datetimes_are_refused() -> None:
         CAL.next_business_slot(datetime(2026, 11, 2, 10, 0))
     with pytest.raises(RuleError):
         CAL.repair_due(datetime(2026, 11, 2, 10, 0))
+
+
+def test_an_opening_time_the_clock_skips_gives_no_hours_or_late_hours_that_day() -> None:
+    """Regression (property suite): on spring-forward nights next_business_slot gave a slot outside
+    business hours (hours wholly in the skipped hour) or skipped open moments (03:00-03:15)."""
+    st_johns = ZoneInfo("America/St_Johns")  # in 2000 the clock went 00:01 → 01:01
+    cal = BusinessCalendar("America/St_Johns", time(1, 0), time(1, 15), frozenset(range(7)))
+    slot = cal.next_business_slot(datetime(2000, 4, 2, 0, 0, tzinfo=st_johns))
+    assert slot == datetime(2000, 4, 3, 1, 0, tzinfo=st_johns)
+    assert cal.is_business_hours(slot)
+    cal = BusinessCalendar("America/Los_Angeles", time(2, 15), time(9), frozenset(range(7)))
+    slot = cal.next_business_slot(la(2024, 3, 10, 1, 0))
+    assert slot == la(2024, 3, 10, 3, 15)  # 02:15 PST does not exist: one hour on, as before
+    assert not cal.is_business_hours(la(2024, 3, 10, 3, 5))  # and nothing earlier counts as open
+    assert cal.is_business_hours(slot)

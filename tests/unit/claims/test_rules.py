@@ -226,3 +226,22 @@ def test_expire_decision(status: str, today: date, expires: bool) -> None:
     assert decision is not None
     assert (decision.rule, decision.code) == ("P-CLAIM", "claim_deadline_passed")
     assert "2026-05-05" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"delivered_at": datetime(2026, 5, 1)}, "delivered_at"),  # was "delivery_at"
+        ({"mailed_at": datetime(2026, 5, 1)}, "mailed_at"),  # was "mailing_at"
+        ({"picked_up_at": datetime(2026, 5, 1)}, "picked_up_at"),  # was "pickup_at"
+        # A naive "now" passed unnoticed whenever an event date was known.
+        ({"delivered_at": datetime(2026, 5, 1, tzinfo=UTC), "now": datetime(2026, 5, 2)}, "now"),
+    ],
+)
+def test_a_naive_time_is_refused_naming_the_argument(over: dict[str, object], field: str) -> None:
+    """Regression (property suite): the refusal named fields the function does not have."""
+    kwargs: dict[str, object] = {"delivered_at": None, "mailed_at": None, "picked_up_at": None,
+                                 "now": datetime(2026, 5, 2, tzinfo=UTC), **over}  # fmt: skip
+    with pytest.raises(RuleError) as info:
+        claim_file_by(carrier="ups", international=False, **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field

@@ -46,6 +46,9 @@ def _redaction() -> None:
         "Authorization: Basic dXNlcjpwYXNzd29yZA==",
         "cookie: freight_session=abcdef0123456789",
         "X-Freight-Webhook-Token: some-other-token-value",
+        "Shippo-Auth-Signature: t=1700000000,v1=some-other-token-value",
+        "no such API token rrf_abc123def456abcdefgh1234 (revoked?)",
+        "customer token cust.abcdef0123456789.abcdefgh1234 expired",
     ],
 )
 def test_secrets_are_masked_in_the_message(text: str) -> None:

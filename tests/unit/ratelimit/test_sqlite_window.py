@@ -70,3 +70,25 @@ def test_acquire_sleeps_until_a_slot_frees_and_refuses_waits_beyond_its_bound(
     with pytest.raises(RateLimitWaitTooLong) as caught:
         limiter.acquire("k", limit=2, period=60, max_wait=5)
     assert caught.value.wait_seconds > 5
+
+
+def test_a_minute_edge_lets_no_second_budget_through(tmp_path: Path) -> None:
+    """The old fixed window let 20 lookups through in 1.7 s across a minute boundary."""
+    clock = Clock()
+    clock.t = 1_800_000_000 - 0.85  # just before a whole minute
+    store = SqliteWindowStore(tmp_path / "rl.db", clock=clock)
+    allowed = 0
+    for _ in range(20):  # 20 tries over 1.7 s, straddling the minute
+        allowed += store.hit("lookup:203.0.113.7", limit=10, period=60).allowed
+        clock.t += 0.085
+    assert allowed == 10
+    clock.t += 58.4  # a minute after the first hit: the window has slid past it
+    assert store.hit("lookup:203.0.113.7", limit=10, period=60).allowed
+
+
+def test_namespaces_in_one_file_never_share_a_budget(tmp_path: Path) -> None:
+    ours = SqliteWindowStore(tmp_path / "rl.db", namespace="rrf-a", clock=Clock())
+    theirs = SqliteWindowStore(tmp_path / "rl.db", namespace="rrf-b", clock=Clock())
+    assert ours.hit("lookup:x", limit=1, period=60).allowed
+    assert theirs.hit("lookup:x", limit=1, period=60).allowed
+    assert not ours.hit("lookup:x", limit=1, period=60).allowed

@@ -179,6 +179,19 @@ def test_inbound_deadline_is_thirty_days_after_issue() -> None:
         inbound_deadline(datetime(2026, 10, 1))
 
 
+def test_inbound_deadline_is_the_same_instant_whatever_zone_the_issue_time_is_in() -> None:
+    """Regression (property suite): wall-clock arithmetic in a DST zone moved it by an hour."""
+    from zoneinfo import ZoneInfo
+
+    issued = datetime(2026, 10, 20, 19, 0, tzinfo=UTC)  # 12:00 PDT; 30 days later it is PST
+    in_la = issued.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert (
+        inbound_deadline(in_la)
+        == inbound_deadline(issued)
+        == datetime(2026, 11, 19, 19, 0, tzinfo=UTC)
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "scan", "received", "now", "cancel"),
     [
