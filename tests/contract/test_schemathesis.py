@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
 WEBHOOK_TOKEN = "schemathesis-webhook-token"  # noqa: S105 - a test server's own setting
 # Bounded for CI on a 2-core machine: a fixed seed and a few examples per operation and phase.
-MAX_EXAMPLES = int(os.environ.get("FREIGHT_TEST_ST_EXAMPLES", "8"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8"))
 SEED = 9
 PG_DB = "freight_i9v_schemathesis"
 
