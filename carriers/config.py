@@ -14,6 +14,9 @@ class CarrierConfig:
     max_retry_seconds: float = 60.0
     sandbox_db_path: str | None = None
     sandbox_webhook_url: str | None = None
+    # Sign the sandbox's webhooks as Shippo's HMAC does (t=…,v1=…) when the service requires it.
+    sandbox_webhook_hmac_secret: str | None = None
+    sandbox_webhook_signature_header: str = "Shippo-Auth-Signature"
     sandbox_latency_ms: int = 0
     sandbox_faults: str | None = None
     # Backoff shape; tests shrink these so retries cost milliseconds.

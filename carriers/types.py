@@ -167,3 +167,6 @@ class TrackingInfo:
     eta: datetime | None = None
     incident: Incident | None = None
     metadata: str | None = None
+    # The current status as an event when the carrier dated it (status_date); usually also the
+    # last history entry, but the history may be empty or lag behind.
+    current: TrackingEvent | None = None

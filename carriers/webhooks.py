@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from carriers.errors import UnexpectedResponse, WebhookPayloadError
 from carriers.shippo.tracks import parse_datetime, tracking_from_json
@@ -72,9 +75,18 @@ def _track_event(body: Mapping[str, Any], data: Mapping[str, Any], event: str) -
         current.get("object_updated")
     )
     stamp = when.isoformat() if when else str(current.get("object_id") or "")
-    # The ETA is part of the key: an update that only moves the ETA is news, not a duplicate.
+    # The ETA and the history are part of the key: an update that only moves the ETA, or adds
+    # events under the same current status (several scans of one second), is news, not a
+    # duplicate; only a redelivery of the same content is.
     eta = info.eta.isoformat() if info.eta else ""
-    key = f"track:{info.carrier.lower()}:{info.tracking_number}:{stamp}:{info.status}:{eta}"
+    try:
+        content = orjson.dumps(
+            [current, data.get("tracking_history"), eta], option=orjson.OPT_SORT_KEYS
+        )
+    except TypeError:  # a value orjson will not write back (an integer beyond 64 bits)
+        content = repr([current, data.get("tracking_history"), eta]).encode()
+    digest = hashlib.sha256(content).hexdigest()[:32]
+    key = f"track:{info.carrier.lower()}:{info.tracking_number}:{stamp}:{info.status}:{digest}"
     return WebhookEvent(
         event,
         _test_flag(body, data),

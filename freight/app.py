@@ -211,6 +211,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         configure_for(settings)
         log_startup_warnings(settings)
+    from freight.webhooks.consumers import require_consumers
+
+    require_consumers()  # a carrier event kind nothing applies is a start-up error
     app = FreightAPI(
         title="RR Freight", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None,
         dependencies=[Depends(refuse_control_in_url)],

@@ -25,6 +25,8 @@ def carrier_config(settings: Settings) -> CarrierConfig:
         live_only=settings.refuse_test_mode,
         sandbox_db_path=str(sandbox_db),
         sandbox_webhook_url=settings.sandbox_webhook_url,
+        sandbox_webhook_hmac_secret=settings.shippo_webhook_hmac_secret,
+        sandbox_webhook_signature_header=settings.shippo_webhook_signature_header,
         sandbox_latency_ms=settings.sandbox_latency_ms,
         sandbox_faults=settings.sandbox_faults,
     )

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: str = INSECURE_DEFAULT_SECRET
     webhook_token: str = "dev-webhook-token"  # noqa: S105 - refused in production
+    # Shippo's HMAC webhook signature (SPEC §10): with a secret set, every delivery must carry
+    # a valid `t=…,v1=…` signature header as well as the token.
+    shippo_webhook_hmac_secret: str | None = None
+    shippo_webhook_signature_header: str = Field(
+        default="Shippo-Auth-Signature", min_length=1, pattern=r"^[A-Za-z0-9-]+$"
+    )
     max_body_bytes: int = 1_000_000
     # Multipart uploads (damage-report photos: up to 10 files of 10 MB each are checked per file)
     max_upload_bytes: int = 60_000_000

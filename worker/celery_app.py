@@ -8,8 +8,10 @@ from celery.signals import setup_logging
 
 from freight.logs import configure_for, log_startup_warnings
 from freight.settings import get_settings
+from freight.webhooks.consumers import require_consumers
 from worker.config import beat_schedule, make_celery
 
+require_consumers()  # worker boot fails if a carrier event kind has no consumer
 settings = get_settings()
 app = make_celery(settings)
 app.conf.beat_schedule = beat_schedule(settings)

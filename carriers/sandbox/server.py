@@ -8,6 +8,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from carriers.config import CarrierConfig
 from carriers.sandbox.app import SandboxApp
+from carriers.sandbox.hooks import signed_post
 from carriers.sandbox.store import SandboxStore
 
 log = logging.getLogger("carriers.sandbox")
@@ -33,6 +34,11 @@ def build_app(config: CarrierConfig) -> SandboxApp:
     return SandboxApp(
         SandboxStore(config.sandbox_db_path),
         webhook_url=config.sandbox_webhook_url,
+        webhook_sender=signed_post(
+            config.sandbox_webhook_hmac_secret, config.sandbox_webhook_signature_header
+        )
+        if config.sandbox_webhook_hmac_secret
+        else None,
         faults_spec=config.sandbox_faults,
         latency_ms=config.sandbox_latency_ms,
         rate_limits=config.sandbox_rate_limits,

@@ -165,16 +165,22 @@ def catch_up(record: Json, now: datetime) -> int:
     return moved
 
 
-def test_track(tracking_number: str, metadata: str | None) -> Json:
-    """A record for one of Shippo's SHIPPO_* test numbers (fixed, deterministic history)."""
+def test_track(tracking_number: str, metadata: str | None, *, ends_at: datetime | None) -> Json:
+    """A record for one of Shippo's SHIPPO_* test numbers (fixed, deterministic history).
+
+    Registered (POST /tracks), its history ends when it was registered, as a parcel handed in
+    after its Repair Request was issued would; only looked up, it is the fixed 2024 history."""
     scenario, count = TEST_NUMBERS[tracking_number]
     script = SCENARIOS[scenario]
-    emitted = [iso(TEST_EPOCH + timedelta(hours=s.after_hours)) for s in script[:count]]
+    started = TEST_EPOCH
+    if ends_at is not None and count:
+        started = ends_at.replace(microsecond=0) - timedelta(hours=script[count - 1].after_hours)
+    emitted = [iso(started + timedelta(hours=s.after_hours)) for s in script[:count]]
     return {
         "carrier": "shippo",
         "tracking_number": tracking_number,
         "scenario": scenario,
-        "started_at": iso(TEST_EPOCH),
+        "started_at": iso(started),
         "emitted": emitted,
         "metadata": metadata,
     }

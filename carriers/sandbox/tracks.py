@@ -43,8 +43,8 @@ def get_track(ctx: Context, req: Request, carrier: str, tracking_number: str) ->
     """GET /tracks/{carrier}/{tracking_number}."""
     del req
     if carrier.lower() == "shippo" and tracking_number in tracking.TEST_NUMBERS:
-        stored = _stored(ctx, carrier, tracking_number) or {}
-        record = tracking.test_track(tracking_number, stored.get("metadata"))
+        stored = _stored(ctx, carrier, tracking_number)
+        record = stored or tracking.test_track(tracking_number, None, ends_at=None)
         return Response(200, tracking.track_json(record, ctx.now()))
     with ctx.store.atomic():
         found = _stored(ctx, carrier, tracking_number)
@@ -73,7 +73,10 @@ def create_track(ctx: Context, req: Request) -> Response:
         raise HttpError(400, missing)
     metadata = str(req.body.get("metadata") or "")
     if carrier == "shippo" and number in tracking.TEST_NUMBERS:
-        record = tracking.test_track(number, metadata)
+        record = _stored(ctx, carrier, number) or tracking.test_track(
+            number, metadata, ends_at=ctx.now()
+        )
+        record["metadata"] = metadata or record.get("metadata") or ""
         ctx.store.put("track", f"shippo:{number}", record, ref=number)
         return Response(200, tracking.track_json(record, ctx.now()))
     with ctx.store.atomic():

@@ -102,4 +102,5 @@ def tracking_from_json(data: Mapping[str, Any]) -> TrackingInfo:
         eta=parse_datetime(data.get("eta")),
         incident=detect(status, substatus, text, events),
         metadata=_text(data, "metadata"),
+        current=event_from_json(current) if parse_datetime(current.get("status_date")) else None,
     )

@@ -51,7 +51,9 @@ class Shipment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     events: Mapped[list[TrackingEvent]] = relationship(
-        order_by="TrackingEvent.occurred_at", cascade="all, delete-orphan"
+        # the carrier's time order (freight.tracking.rules T-ORDER: time, then identity)
+        order_by="[TrackingEvent.occurred_at, TrackingEvent.event_key]",
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (UniqueConstraint("carrier", "tracking_number"),)
@@ -67,8 +69,10 @@ class TrackingEvent(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str | None] = mapped_column(String(200), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # sha256 of what the carrier said (freight.tracking.rules.CarrierEvent.key, T-DISTINCT)
+    event_key: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (UniqueConstraint("shipment_id", "occurred_at", "status"),)
+    __table_args__ = (UniqueConstraint("shipment_id", "event_key"),)
 
 
 class ShipmentDocument(Base):

@@ -5,7 +5,11 @@ and `transaction_updated` calls `apply_transaction_event`).
   for the shipment, whatever happened to the purchase call's answer;
 - a QUEUED purchase that becomes SUCCESS is recorded (and the capture queued) without waiting
   for the purchase job's next try;
-- REFUNDED / REFUNDREJECTED settle a void that is pending (there is no refund webhook);
+- REFUNDED / REFUNDREJECTED settle a void that is pending (there is no refund webhook); a
+  refund the carrier confirms for the label in force (asked for outside this service, or by a
+  void whose answer was lost) voids it the same way; REFUNDPENDING is noted on the label;
+- ERROR for the purchase being waited on wakes the purchase job, which decides (it is the one
+  place a purchase outcome is acted on);
 - a second label for a shipment that already has one is refunded at once: one label each."""
 
 from __future__ import annotations
@@ -37,6 +41,14 @@ def apply_transaction_event(session: Session, ctx: Any, event: WebhookEvent) -> 
     if shipment.state == rules.VOID_PENDING and tid == shipment.transaction_id:
         voiding.settle(session, shipment, status, now=ctx.now)
         return f"void {shipment.state}"
+    if shipment.state == rules.LABELED and tid == shipment.transaction_id:
+        return _label_refund(session, ctx, shipment, status)
+    if status == "ERROR" and shipment.state == rules.PURCHASING:
+        ctx.enqueue(
+            session, task=purchase_record.BUY_LABEL, args={"shipment_id": shipment.id},
+            key=f"buy_label:{shipment.id}:tx:{tid}:ERROR",
+        )  # fmt: skip
+        return "purchase job woken"
     if status != "SUCCESS":
         return "noted"
     if shipment.state == rules.PURCHASING:
@@ -46,6 +58,18 @@ def apply_transaction_event(session: Session, ctx: Any, event: WebhookEvent) -> 
     ):  # fmt: skip
         return _second_label(ctx, shipment, tid)
     return "already recorded"
+
+
+def _label_refund(session: Session, ctx: Any, shipment: Shipment, status: str) -> str:
+    """The label in force, as the carrier now reports it."""
+    if status == "REFUNDED":  # the carrier refunded it: the label is void, whoever asked
+        shipment.state = rules.VOID_PENDING
+        voiding.settle(session, shipment, status, now=ctx.now)
+        return f"refunded by the carrier: {shipment.state}"
+    if status in ("REFUNDPENDING", "REFUNDREJECTED"):
+        shipment.refund_status = status
+        return f"refund {status}"
+    return "already recorded" if status == "SUCCESS" else "noted"
 
 
 def _shipment_of(session: Session, event: WebhookEvent) -> Shipment | None:

@@ -13,6 +13,7 @@ from freight.shipments.models import Shipment
 
 TERMINAL_TRACKING = ("DELIVERED", "RETURNED")
 NOT_TRACKED_STATES = ("draft", "voided", "failed", "rating", "quoted")
+AWAITING_INBOUND = ("issued", "inbound_in_transit")
 
 
 def by_tracking(
@@ -62,10 +63,13 @@ def rr_of(session: Session, shipment: Shipment, *, lock: bool = False) -> Repair
 
 
 def due_for_poll(session: Session, *, quiet_before: datetime, limit: int) -> Sequence[Shipment]:
-    """Active trackers not heard from since `quiet_before` (never-polled first)."""
+    """Active trackers not heard from since `quiet_before` (never-polled first). An inbound
+    parcel is tracked only until its RR is received (or cancelled): then we have it."""
     stmt = (
         select(Shipment)
+        .join(RepairRequest, RepairRequest.id == Shipment.rr_id)
         .where(
+            or_(Shipment.direction != "inbound", RepairRequest.status.in_(AWAITING_INBOUND)),
             Shipment.tracking_number.is_not(None),
             Shipment.carrier.is_not(None),
             Shipment.status.not_in(TERMINAL_TRACKING),
@@ -85,7 +89,7 @@ def inbound_for_desk(session: Session, *, delivered_only: bool, limit: int) -> S
         .join(RepairRequest, RepairRequest.id == Shipment.rr_id)
         .where(
             Shipment.direction == "inbound",
-            RepairRequest.status.in_(("issued", "inbound_in_transit")),
+            RepairRequest.status.in_(AWAITING_INBOUND),
         )
         .order_by(Shipment.delivered_at.is_(None), Shipment.delivered_at, Shipment.created_at)
         .limit(limit)

@@ -1,11 +1,13 @@
-"""Tracking numbers per carrier, the first-scan rule (P-30DAY) and customer wording. Pure."""
+"""Tracking numbers per carrier, the first-scan rule (P-30DAY), the order of carrier events
+(T-ORDER, T-DISTINCT, T-NEWEST, T-CARRIER-TIME) and customer wording. Pure."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 from freight.rules import Decision, RuleError
@@ -212,3 +214,115 @@ def next_steps(facts: TrackFacts) -> list[str]:
     if s == "rejected":
         return ["Nothing to do: we will email you the tracking number when the unit ships back."]
     return []
+
+
+# Carrier event order (SPEC §10) ----------------------------------------------------------------
+#
+# T-DISTINCT  an event is identified by what the carrier said: time, status, substatus, location
+#             and details; the same event delivered twice (webhook, poll, retry) is kept once,
+#             two events that differ in any of these are both kept.
+# T-ORDER     the history is in the carrier's time order (not arrival order); events of the same
+#             second by identity, so any arrival order gives the same history.
+# T-NEWEST    the shipment's status is that of its newest event (UNKNOWN never displaces a known
+#             status; of events in the same second, the one furthest along), so DELIVERED/RETURNED
+#             is never displaced by an older event.
+# T-CARRIER-TIME  delivered_at is the carrier's time of the delivery scan, never processing time.
+# P-30DAY     a scan dated before the RR was issued is not the RR's first carrier scan.
+
+MAX_EVENT_TEXT = 2000  # the column sizes: an event is identified by what is stored of it
+MAX_EVENT_LOCATION = 200
+TERMINAL = frozenset({"DELIVERED", "RETURNED"})
+_PROGRESS = {"PRE_TRANSIT": 1, "TRANSIT": 2, "FAILURE": 3, "RETURNED": 4, "DELIVERED": 5}
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    """One carrier tracking event as stored: UTC time to the second, text and location clipped."""
+
+    occurred_at: datetime
+    status: str
+    substatus_code: str | None = None
+    text: str = ""
+    location: str | None = None
+
+    @property
+    def key(self) -> str:
+        """T-DISTINCT: the event's identity (64 hex characters)."""
+        parts = (
+            self.occurred_at.isoformat(), self.status, self.substatus_code or "",
+            self.text, self.location or "",
+        )  # fmt: skip
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    @property
+    def order(self) -> tuple[datetime, str]:
+        """T-ORDER: the sort key of the history (the database orders by the same columns)."""
+        return (self.occurred_at, self.key)
+
+
+def carrier_event(
+    *, occurred_at: datetime, status: str, substatus_code: str | None = None,
+    text: str = "", location: str | None = None,
+) -> CarrierEvent:  # fmt: skip
+    """A CarrierEvent normalized as it is stored (UTC, whole seconds, clipped text)."""
+    return CarrierEvent(
+        occurred_at=occurred_at.astimezone(UTC).replace(microsecond=0),
+        status=status,
+        substatus_code=substatus_code or None,
+        text=(text or "")[:MAX_EVENT_TEXT],
+        location=location[:MAX_EVENT_LOCATION] if location else None,
+    )
+
+
+def merge_events(
+    stored: Iterable[CarrierEvent], incoming: Iterable[CarrierEvent]
+) -> tuple[list[CarrierEvent], list[CarrierEvent]]:
+    """T-DISTINCT + T-ORDER: (the whole history in carrier time order, the events that are new)."""
+    known: dict[str, CarrierEvent] = {e.key: e for e in stored}
+    new: dict[str, CarrierEvent] = {}
+    for event in incoming:
+        if event.key not in known and event.key not in new:
+            new[event.key] = event
+    history = sorted([*known.values(), *new.values()], key=lambda e: e.order)
+    return history, sorted(new.values(), key=lambda e: e.order)
+
+
+@dataclass(frozen=True)
+class TrackingState:
+    """What a shipment's history says: status (T-NEWEST), the event it comes from, delivery and
+    first-scan times (T-CARRIER-TIME, P-30DAY). None where the history does not say."""
+
+    status: str | None
+    newest: CarrierEvent | None
+    delivered_at: datetime | None
+    first_scan_at: datetime | None
+
+
+def tracking_state(history: Sequence[CarrierEvent], *, issued_at: datetime) -> TrackingState:
+    """The state a history (in T-ORDER) gives a shipment whose RR was issued at `issued_at`."""
+    known = [e for e in history if e.status != "UNKNOWN"]
+    newest = None
+    if known:
+        last = known[-1].occurred_at
+        newest = max(
+            (e for e in known if e.occurred_at == last),
+            key=lambda e: (_PROGRESS.get(e.status, 0), e.key),
+        )
+    delivered_at = None
+    if newest is not None and newest.status == "DELIVERED":
+        # the delivery is the first DELIVERED scan after the last other known status
+        for event in reversed(known):
+            if event.status != "DELIVERED" and event.occurred_at < newest.occurred_at:
+                break
+            if event.status == "DELIVERED":
+                delivered_at = event.occurred_at
+    issued = issued_at.astimezone(UTC).replace(microsecond=0)
+    scans = [
+        e.occurred_at for e in history if is_carrier_scan(e.status) and e.occurred_at >= issued
+    ]
+    return TrackingState(
+        status=newest.status if newest else None,
+        newest=newest,
+        delivered_at=delivered_at,
+        first_scan_at=min(scans) if scans else None,
+    )

@@ -26,11 +26,15 @@ from freight.shipments.models import Shipment, TrackingEvent
 from freight.terms.rules import decide_terms
 from freight.tracking import repository as repo
 from freight.tracking.rules import (
+    CarrierEvent,
+    carrier_event,
     check_tracking,
     first_scan_decision,
     is_carrier_scan,
+    merge_events,
     normalize_carrier,
     normalize_tracking_number,
+    tracking_state,
 )
 
 log = logging.getLogger("freight.tracking")
@@ -115,51 +119,93 @@ def find_shipment(session: Session, carrier: str, tracking_number: str) -> Shipm
 def apply_tracking_update(
     session: Session, ctx: JobContext, info: TrackingInfo, source: str
 ) -> None:
-    """Apply one carrier tracking state (webhook or poll); applying it twice changes nothing."""
+    """Apply one carrier tracking state (webhook or poll), in any order, any number of times:
+    the history and the state it gives are the same (freight.tracking.rules T-*)."""
     shipment = find_shipment(session, info.carrier, info.tracking_number)
     if shipment is None:
         log.info("tracking.update.ignored carrier=%s number=%s source=%s (no such shipment)",
                  info.carrier, info.tracking_number, source)  # fmt: skip
         return
     rr = repo.rr_of(session, shipment, lock=True)
-    added = _store_events(session, shipment, info)
-    _update_state(shipment, info, now=ctx.now)
+    was_delivered = shipment.status == "DELIVERED" and shipment.delivered_at is not None
+    history, added = _store_events(session, shipment, info)
+    _update_state(shipment, rr, info, history, now=ctx.now)
     if shipment.direction == "inbound":
         _inbound_progress(session, rr, shipment, actor=f"carrier:{source}", now=ctx.now)
-    _delivery(session, rr, shipment, info, actor=f"carrier:{source}", now=ctx.now)
+    if not was_delivered:
+        _delivery(session, rr, shipment, actor=f"carrier:{source}")
     if info.incident is not None:
         _incident(session, rr, shipment, info, now=ctx.now, source=source)
     log.info("tracking.update.applied shipment=%s status=%s new_events=%d source=%s",
              shipment.id, shipment.status, added, source)  # fmt: skip
 
 
-def _store_events(session: Session, shipment: Shipment, info: TrackingInfo) -> int:
-    seen = {(_utc(e.occurred_at), e.status) for e in shipment.events}
-    added = 0
-    for event in info.events:
-        key = (_utc(event.occurred_at), event.status)
-        if key in seen:
-            continue
-        seen.add(key)
-        code = event.substatus.code if event.substatus else None
+def stored_event(row: TrackingEvent) -> CarrierEvent:
+    """A stored row as the pure core sees it."""
+    return carrier_event(
+        occurred_at=row.occurred_at, status=row.status, substatus_code=row.substatus_code,
+        text=row.text, location=row.location,
+    )  # fmt: skip
+
+
+def _incoming(info: TrackingInfo) -> list[CarrierEvent]:
+    """Every dated event of the update: its history, and its current status unless that only
+    says the carrier knows nothing yet (re-dated on every look-up, it would pile up)."""
+    current = [info.current] if info.current and info.current.status != "UNKNOWN" else []
+    return [
+        carrier_event(
+            occurred_at=e.occurred_at,
+            status=e.status,
+            substatus_code=e.substatus.code if e.substatus else None,
+            text=e.text,
+            location=e.location,
+        )
+        for e in [*info.events, *current]
+    ]
+
+
+def _store_events(
+    session: Session, shipment: Shipment, info: TrackingInfo
+) -> tuple[list[CarrierEvent], int]:
+    """T-DISTINCT: add the events not stored yet; (the whole history in T-ORDER, how many new)."""
+    history, new = merge_events([stored_event(e) for e in shipment.events], _incoming(info))
+    for event in new:
         shipment.events.append(
             TrackingEvent(
-                status=event.status, substatus_code=code, text=event.text[:2000],
-                location=event.location, occurred_at=key[0],
+                status=event.status, substatus_code=event.substatus_code, text=event.text,
+                location=event.location, occurred_at=event.occurred_at, event_key=event.key,
             )
         )  # fmt: skip
-        added += 1
-    if added:
+    if new:
         session.flush()
-    return added
+        session.expire(shipment, ["events"])  # reloaded in T-ORDER when next read
+    return history, len(new)
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(microsecond=0)
 
 
-def _update_state(shipment: Shipment, info: TrackingInfo, *, now: datetime) -> None:
-    if info.status != "UNKNOWN" or shipment.status == "UNKNOWN":
+def _substatus(info: TrackingInfo, newest: CarrierEvent) -> dict[str, object] | None:
+    current = info.current
+    if info.substatus and current is not None and current.occurred_at == newest.occurred_at:
+        sub = info.substatus  # the carrier's current status is the newest event: its full detail
+        return {"code": sub.code, "text": sub.text, "action_required": sub.action_required}
+    if newest.substatus_code is None:
+        return None
+    return {"code": newest.substatus_code, "text": newest.text, "action_required": False}
+
+
+def _update_state(
+    shipment: Shipment, rr: RepairRequest, info: TrackingInfo, history: list[CarrierEvent],
+    *, now: datetime,
+) -> None:  # fmt: skip
+    state = tracking_state(history, issued_at=rr.issued_at)
+    if state.newest is not None:  # T-NEWEST
+        shipment.status = state.status or shipment.status
+        shipment.substatus = _substatus(info, state.newest)
+    elif info.status != "UNKNOWN" or shipment.status == "UNKNOWN":
+        # no dated event at all: the carrier's word is all there is
         shipment.status = info.status
         shipment.substatus = (
             {"code": info.substatus.code, "text": info.substatus.text,
@@ -168,11 +214,17 @@ def _update_state(shipment: Shipment, info: TrackingInfo, *, now: datetime) -> N
         )  # fmt: skip
     if info.eta is not None:
         shipment.eta = info.eta
-    scans = [_utc(e.occurred_at) for e in info.events if is_carrier_scan(e.status)]
-    if not scans and is_carrier_scan(info.status):
-        scans = [now]  # a scanned status with no dated history: the scan is now
-    if scans and (shipment.first_scan_at is None or min(scans) < shipment.first_scan_at):
-        shipment.first_scan_at = min(scans)
+    first_scan = state.first_scan_at
+    if first_scan is None and not history and is_carrier_scan(shipment.status):
+        first_scan = _utc(now)  # a scanned status with no dated history: the scan is now
+    if first_scan is not None and (
+        shipment.first_scan_at is None or first_scan < shipment.first_scan_at
+    ):
+        shipment.first_scan_at = first_scan
+    if state.delivered_at is not None:  # T-CARRIER-TIME
+        shipment.delivered_at = state.delivered_at
+    elif shipment.status == "DELIVERED" and shipment.delivered_at is None:
+        shipment.delivered_at = _utc(now)  # delivered, and the carrier dated nothing
     shipment.last_tracking_at = now
     shipment.updated_at = now
 
@@ -200,14 +252,10 @@ def _inbound_progress(
     )  # fmt: skip
 
 
-def _delivery(
-    session: Session, rr: RepairRequest, shipment: Shipment, info: TrackingInfo, *,
-    actor: str, now: datetime,
-) -> None:  # fmt: skip
-    if info.status != "DELIVERED" or shipment.delivered_at is not None:
+def _delivery(session: Session, rr: RepairRequest, shipment: Shipment, *, actor: str) -> None:
+    """The RR follows its outbound shipment's delivery (once: history and notice are keyed)."""
+    if shipment.status != "DELIVERED" or shipment.delivered_at is None:
         return
-    delivered = [_utc(e.occurred_at) for e in info.events if e.status == "DELIVERED"]
-    shipment.delivered_at = max(delivered) if delivered else now
     if shipment.direction != "outbound":
         log.info("tracking.inbound.delivered rr=%s shipment=%s", rr.rr_number, shipment.id)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any, Literal
 
@@ -53,14 +54,24 @@ def _count(event: str, result: str) -> None:
     counter.inc()
 
 
-async def receive_delivery(state: Any, token: str | None, body: bytes) -> tuple[int, str]:
+async def receive_delivery(
+    state: Any, token: str | None, body: bytes, signature: str | None = None
+) -> tuple[int, str]:
     """One Shippo delivery, checked, parsed and stored: (HTTP status, outcome).
 
-    202 stored, 200 duplicate or ignored; AppError 400 malformed, 401 bad token. The route below
-    and the ASGI fast path (freight.webhooks.fastpath) both answer through this one function.
+    `token` from `?token=` or the X-Freight-Webhook-Token header; `signature` the value of the
+    configured signature header (checked only when FREIGHT_SHIPPO_WEBHOOK_HMAC_SECRET is set).
+    202 stored, 200 duplicate or ignored; AppError 400 malformed, 401 bad token or signature,
+    413 too large. The route below and the ASGI fast path (freight.webhooks.fastpath) both answer
+    through this one function.
     """
+    settings = state.settings
     try:
-        service.check_token(token, state.settings.webhook_token)
+        service.check_token(token, settings.webhook_token)
+        if settings.shippo_webhook_hmac_secret:
+            service.check_signature(
+                signature, body, secret=settings.shippo_webhook_hmac_secret, now=time.time()
+            )
         payload, event = service.parse(body)
     except Exception:
         _count("unknown", "rejected")
@@ -89,7 +100,14 @@ def _event_data(events: tuple[str, ...], needed: list[str]) -> Any:
 # made FastAPI solve a pydantic field on every delivery, a large share of the hot path.
 _TOKEN_DOC = {
     "parameters": [
-        {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}}
+        {"name": "token", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "The webhook token (or send it as X-Freight-Webhook-Token)."},
+        {"name": "X-Freight-Webhook-Token", "in": "header", "required": False,
+         "schema": {"type": "string"}},
+        {"name": "Shippo-Auth-Signature", "in": "header", "required": False,
+         "schema": {"type": "string"},
+         "description": "t=<unix>,v1=<hex>: required when an HMAC secret is configured "
+         "(the header name is FREIGHT_SHIPPO_WEBHOOK_SIGNATURE_HEADER)."},
     ],
     "requestBody": {
         "required": True,
@@ -112,23 +130,32 @@ _TOKEN_DOC = {
             }
         },
     },
-}
+}  # fmt: skip
+
+
+def request_token(query_token: str | None, header_token: str | None) -> str | None:
+    """The query token, else the header's (the query one wins when both are sent)."""
+    return query_token if query_token is not None else header_token
 
 
 @router.post(
-    WEBHOOK_PATHS[0], status_code=202, responses={200: {}, 400: {}, 401: {}},
+    WEBHOOK_PATHS[0], status_code=202, responses={200: {}, 400: {}, 401: {}, 413: {}},
     openapi_extra=_TOKEN_DOC,
 )  # fmt: skip
 @router.post(WEBHOOK_PATHS[1], status_code=202, include_in_schema=False)
 async def shippo_webhook(request: Request) -> JSONResponse:
-    """A Shippo event: 202 stored, 200 duplicate or ignored, 400 malformed, 401 bad token.
+    """A Shippo event: 202 stored, 200 duplicate or ignored, 400 malformed, 401 bad token or
+    signature, 413 larger than 1 MB.
 
     In the running service these paths are answered by the ASGI fast path in front of the router
     (same function, without the framework's per-request work); this route documents them and
     serves any app built without that layer.
     """
+    headers = request.headers
+    token = request_token(request.query_params.get("token"), headers.get(service.TOKEN_HEADER))
+    signature = headers.get(request.app.state.settings.shippo_webhook_signature_header)
     status, result = await receive_delivery(
-        request.app.state, request.query_params.get("token"), await request.body()
+        request.app.state, token, await request.body(), signature
     )
     return JSONResponse({"status": result}, status_code=status)
 

@@ -19,7 +19,8 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from freight.errors import AppError
-from freight.webhooks.api import WEBHOOK_PATHS, receive_delivery
+from freight.webhooks.api import WEBHOOK_PATHS, receive_delivery, request_token
+from freight.webhooks.service import TOKEN_HEADER
 
 _ROUTES = {path: SimpleNamespace(path=path) for path in WEBHOOK_PATHS}  # what metrics label
 _HEADERS = [(b"content-type", b"application/json")]
@@ -32,6 +33,18 @@ def _token(query_string: bytes) -> str | None:
         if name == "token":
             token = value  # the last one wins, as in Starlette's QueryParams
     return token
+
+
+def _headers(scope: Scope, token_name: str, signature_name: str) -> tuple[str | None, str | None]:
+    """The token and signature headers (ASGI names are lower-case bytes; the last one wins)."""
+    token = signature = None
+    token_key, signature_key = token_name.encode("latin-1"), signature_name.encode("latin-1")
+    for name, value in scope.get("headers") or ():
+        if name == token_key:
+            token = value.decode("latin-1")
+        elif name == signature_key:
+            signature = value.decode("latin-1")
+    return token, signature
 
 
 async def _body(receive: Receive) -> bytes:
@@ -50,9 +63,13 @@ async def webhook_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     """ASGI endpoint for a webhook POST (scope["app"] is the FreightAPI)."""
     from freight.app import app_error_response
 
+    state = scope["app"].state
+    token = _token(scope.get("query_string", b""))
+    wanted = (TOKEN_HEADER, state.settings.shippo_webhook_signature_header.lower())
+    header_token, signature = _headers(scope, *wanted)
     try:
         status, result = await receive_delivery(
-            scope["app"].state, _token(scope.get("query_string", b"")), await _body(receive)
+            state, request_token(token, header_token), await _body(receive), signature
         )
     except AppError as exc:
         await app_error_response(exc)(scope, receive, send)

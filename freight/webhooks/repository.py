@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, literal, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from freight.jobs.models import Job
 from freight.webhooks.models import WebhookEvent
@@ -119,14 +119,23 @@ async def insert_batch_with_jobs_pg(
 
 
 def get(session: Session, event_id: int, *, lock: bool = False) -> WebhookEvent | None:
-    stmt = select(WebhookEvent).where(WebhookEvent.id == event_id)
+    """The event; its payload is loaded when first read (decoding it may fail: a poison body)."""
+    stmt = (
+        select(WebhookEvent).options(defer(WebhookEvent.payload)).where(WebhookEvent.id == event_id)
+    )
     if lock:
         stmt = stmt.with_for_update()
     return session.scalar(stmt)
 
 
 def list_events(session: Session, *, status: str | None, limit: int) -> Sequence[WebhookEvent]:
-    stmt = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    """Newest first, without their bodies (a listing never decodes a payload)."""
+    stmt = (
+        select(WebhookEvent)
+        .options(defer(WebhookEvent.payload, raiseload=True))
+        .order_by(WebhookEvent.id.desc())
+        .limit(limit)
+    )
     if status:
         stmt = stmt.where(WebhookEvent.status == status)
     return session.scalars(stmt).all()

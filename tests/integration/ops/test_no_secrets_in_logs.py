@@ -56,11 +56,12 @@ def test_serve_logs_carry_no_secret(tmp_path: Path) -> None:
                 ).status_code
                 == 202
             )
-            # The header form (accepted once i9t's change lands; logged the same either way).
+            # The header form of the token is accepted and never logged either.
             header = {"X-Freight-Webhook-Token": WEBHOOK_TOKEN}
-            http.post(
+            delivery = http.post(
                 "/webhooks/shippo?x=1", headers=header, json=_event("9400100000000000000002", "h")
             )
+            assert delivery.status_code == 202, delivery.text
             assert (
                 http.post(f"/webhooks/shippo?x=1&token={WRONG_TOKEN}", json={}).status_code == 401
             )

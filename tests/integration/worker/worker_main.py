@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from carriers.types import Address, Parcel, RateRequest
 from freight.jobs.registry import JobContext, job
-from freight.webhooks import service as webhooks
+from freight.webhooks import consumers as webhooks
 
 log = logging.getLogger("tests.worker")
 
