@@ -19,7 +19,12 @@ from freight.agreement.service import current_policy
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.pages.security import SecurityHeaders, security_options
-from freight.problems import bound_url_parameters, declare_problems, public_operations
+from freight.problems import (
+    NUL_FREE_JSON,
+    bound_url_parameters,
+    declare_problems,
+    public_operations,
+)
 from freight.schemas import country_schema
 from freight.settings import Settings, get_settings
 from freight.text import LINE_PATTERN, refuse_control_in_url
@@ -263,6 +268,7 @@ def _contract(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = FastAPI.openapi(app)
         declare_problems(schema, public=public_operations(app.routes))
+        schema.setdefault("components", {}).setdefault("schemas", {})["NulFreeJson"] = NUL_FREE_JSON
         _restrict_countries(schema, app.state.settings.export_restricted)
         _current_policy(schema, current_policy(app.state.settings).version)
         app.openapi_schema = bound_url_parameters(schema, LINE_PATTERN)

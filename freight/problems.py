@@ -154,3 +154,20 @@ def bound_url_parameters(schema: dict[str, Any], pattern: str) -> dict[str, Any]
 
 
 _SHAPED = frozenset({"pattern", "enum", "format", "const"})
+
+
+# Any JSON value without a NUL character in a string or a name: what a webhook body may carry
+# (SPEC §10; the depth and size limits are checked on arrival).
+NUL_FREE = r"^[^\x00]*$"
+NUL_FREE_JSON: dict[str, Any] = {
+    "anyOf": [
+        {"type": ["null", "boolean", "number"]},
+        {"type": "string", "pattern": NUL_FREE},
+        {"type": "array", "items": {"$ref": "#/components/schemas/NulFreeJson"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NUL_FREE},
+            "additionalProperties": {"$ref": "#/components/schemas/NulFreeJson"},
+        },
+    ]
+}

@@ -123,6 +123,7 @@ _TOKEN_DOC = {
                     },
                     # Events nobody consumes are stored as ignored whatever their data.
                     "allOf": [
+                        {"$ref": "#/components/schemas/NulFreeJson"},
                         _event_data(TRACK_EVENTS, ["carrier", "tracking_number"]),
                         _event_data(TRANSACTION_EVENTS, ["object_id", "status"]),
                     ],
