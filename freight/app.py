@@ -329,6 +329,7 @@ ROUTER_MODULES = (
     "freight.repairs.api",
     "freight.shipments.api",
     "freight.quotes.api",
+    "freight.payments.api",
     "freight.finance.api",
     "freight.tracking.api",
     "freight.claims.api",

@@ -60,12 +60,26 @@ def carrier_port(settings: Settings) -> CarrierPort:
 
 
 @lru_cache(maxsize=8)
-def _payments(api_key: str | None, base_url: str | None, data_dir: str) -> Any:
+def _payments(
+    api_key: str | None,
+    base_url: str | None,
+    data_dir: str,
+    webhook_secret: str | None,
+    publishable_key: str | None,
+    sandbox_webhook_url: str | None,
+) -> Any:
     from freight.payments.factory import build_payments
 
-    return build_payments(api_key=api_key, base_url=base_url, data_dir=data_dir)
+    return build_payments(
+        api_key=api_key, base_url=base_url, data_dir=data_dir, webhook_secret=webhook_secret,
+        publishable_key=publishable_key, sandbox_webhook_url=sandbox_webhook_url,
+    )  # fmt: skip
 
 
 def payments_port(settings: Settings) -> Any:
     """The payments adapter (Stripe, or the sandbox provider without a key)."""
-    return _payments(settings.stripe_api_key, settings.stripe_base_url, str(settings.data_dir))
+    return _payments(
+        settings.stripe_api_key, settings.stripe_base_url, str(settings.data_dir),
+        settings.stripe_webhook_secret, settings.stripe_publishable_key,
+        settings.sandbox_stripe_webhook_url,
+    )  # fmt: skip

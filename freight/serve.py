@@ -96,6 +96,17 @@ def _shared_metrics_dir() -> str | None:
     return directory
 
 
+def _sandbox_stripe_events_here(host: str, port: int) -> None:
+    """Without a Stripe key the sandbox's signed events come to this server's /webhooks/stripe
+    (as Stripe's would), unless FREIGHT_SANDBOX_STRIPE_WEBHOOK_URL says otherwise."""
+    settings = get_settings()
+    if settings.stripe_api_key or settings.sandbox_stripe_webhook_url:
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - local address
+    os.environ["FREIGHT_SANDBOX_STRIPE_WEBHOOK_URL"] = f"http://{shown}:{port}/webhooks/stripe"
+    get_settings.cache_clear()
+
+
 def _sandbox_webhooks_to_self(host: str, port: int) -> None:
     """With the in-process sandbox carrier, its tracking and label events go to this server's
     own webhook endpoint (as Shippo's would), unless FREIGHT_SANDBOX_WEBHOOK_URL says otherwise:
@@ -114,6 +125,7 @@ def _sandbox_webhooks_to_self(host: str, port: int) -> None:
 def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
     """Run the service until interrupted."""
     made = _shared_metrics_dir()
+    _sandbox_stripe_events_here(host, port)
     _sandbox_webhooks_to_self(host, port)
     settings = get_settings()
     upgrade(settings)

@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     stripe_base_url: str | None = None
     # Set when pages load Stripe.js (card entry): their CSP then allows https://js.stripe.com.
     stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None  # whsec_…: checks Stripe-Signature on /webhooks/stripe
+    sandbox_stripe_webhook_url: str | None = None  # where the sandbox POSTs its signed events
+    hold_renew_days: int = Field(default=6, ge=1, le=6)  # re-authorize holds older than this
+    payment_poll_minutes: int = Field(default=10, ge=1)  # intents unconfirmed this long are polled
     quote_validity_days: int = 7
     quote_tolerance: Decimal = Decimal("0.10")
 
@@ -283,6 +287,11 @@ class Settings(BaseSettings):
             )
         if (self.stripe_api_key or "").startswith(("sk_test_", "rk_test_")):
             out.append("FREIGHT_STRIPE_API_KEY is a Stripe test key: no card is really charged")
+        if self.stripe_api_key and not self.stripe_webhook_secret:
+            out.append(
+                "FREIGHT_STRIPE_WEBHOOK_SECRET is not set: Stripe's events are refused and only "
+                "the poll (quotes.poll_payments) sees cards confirmed after the page closed"
+            )
         if self.allow_sandbox:
             out += [
                 f"FREIGHT_{name.upper()} is not set: {why} (FREIGHT_ALLOW_SANDBOX=true)"

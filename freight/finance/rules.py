@@ -16,6 +16,10 @@ One ledger row per outbound shipment (rows are computed, never stored copies):
   matched and the variance is larger (or the invoice is in another currency), `open` otherwise
   (no invoice line yet).
 
+- holds: every card hold placed for the quote, oldest first, as `ref:status:amount` separated by
+  spaces (a hold that would lapse after 7 days is placed again; statuses pending, authorized,
+  released, captured, failed, lapsed).
+
 Credit returns (P-CREDIT) add one row per refund, with no shipment: purpose `credit_refund`,
 `credit_price` (what the customer paid the web store), `restocking_fee` and `credit_refund`
 (price − fee, what went back); `shipment_state` is the refund's own state (pending, refunded,
@@ -67,6 +71,7 @@ COLUMNS: tuple[str, ...] = (
     "credit_price",
     "restocking_fee",
     "credit_refund",
+    "holds",
 )
 TOLERANCE = Decimal("0.01")
 INVOICE_COLUMNS = (
@@ -102,6 +107,7 @@ class LedgerInput:
     label_cost: Decimal | None
     label_refunded: bool
     adjustments: tuple[tuple[Decimal, str], ...]  # (amount, currency) per matched invoice line
+    holds: tuple[tuple[str, str, Decimal], ...] = ()  # (processor ref, status, amount) per hold
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,7 @@ def ledger_row(item: LedgerInput) -> LedgerRow:
         "credit_price": "",
         "restocking_fee": "",
         "credit_refund": "",
+        "holds": " ".join(f"{ref}:{state}:{_q(amount, cur)}" for ref, state, amount in item.holds),
     }
     return LedgerRow(values=values, variance=variance, status=status)
 

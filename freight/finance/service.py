@@ -24,7 +24,8 @@ from freight.finance.rules import (
     ledger_row,
     parse_invoice,
 )
-from freight.quotes.models import Payment, Quote
+from freight.quotes import repository as quotes_repo
+from freight.quotes.models import Payment, PaymentHold, Quote
 from freight.shipments import repository as shipments_repo
 from freight.shipments.models import Shipment
 
@@ -41,13 +42,21 @@ def reconciliation(
     quotes = repo.quotes_for(session, ids)
     payments = repo.payments_for(session, [q.id for qs in quotes.values() for q in qs])
     lines = repo.lines_for(session, ids)
+    holds = quotes_repo.holds_for(session, [p.id for p in payments.values()])
     credits = credits_repo.between(session, start, end)
     numbers = repo.rr_numbers(
         session, sorted({s.rr_id for s in shipments} | {c.rr_id for c in credits})
     )
     rows = [
         ledger_row(
-            _input(s, numbers.get(s.rr_id, ""), quotes.get(s.id, []), payments, lines.get(s.id, []))
+            _input(
+                s,
+                numbers.get(s.rr_id, ""),
+                quotes.get(s.id, []),
+                payments,
+                lines.get(s.id, []),
+                holds,
+            )
         )
         for s in shipments
     ]
@@ -74,6 +83,7 @@ def _input(
     quotes: list[Quote],
     payments: dict[str, Payment],
     lines: list[CarrierInvoiceLine],
+    holds: dict[str, list[PaymentHold]],
 ) -> LedgerInput:
     quote, payment = _charged_quote(quotes, payments)
     terms = shipment.freight_terms or {}
@@ -98,6 +108,10 @@ def _input(
         label_cost=shipment.cost_amount,
         label_refunded=shipment.state == "voided",
         adjustments=tuple((line.amount, line.currency) for line in lines),
+        holds=tuple(
+            (h.provider_ref, h.status, h.amount)
+            for h in holds.get(payment.id if payment else "", [])
+        ),
     )
 
 

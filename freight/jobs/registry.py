@@ -66,6 +66,7 @@ HANDLER_MODULES = (
     "freight.webhooks.jobs",
     "freight.notifications.jobs",
     "freight.credits.jobs",
+    "freight.payments.jobs",
 )
 
 

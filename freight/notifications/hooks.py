@@ -29,6 +29,14 @@ def quote_ready(session: Session, *, rr: RepairRequest, quote: Quote) -> None:
     )  # fmt: skip
 
 
+def card_reconfirm(session: Session, *, rr: RepairRequest, quote: Quote, hold_id: str) -> None:
+    """The card hold must be placed again and the bank wants the customer (once per new hold)."""
+    notify(
+        session, rr=rr, kind="card_reconfirm", discriminator=hold_id,
+        context={"quote_id": quote.id, "amount": str(quote.amount), "currency": quote.currency},
+    )  # fmt: skip
+
+
 def shipped(session: Session, *, rr: RepairRequest, shipment: Shipment) -> None:
     """Email the carrier and tracking link once a label is bought (once per shipment)."""
     notify(

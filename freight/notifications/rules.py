@@ -27,6 +27,9 @@ EMAILS: Mapping[str, EmailKind] = MappingProxyType(
             "receipt_rejected.txt", "We could not accept your unit ({rr_number})"
         ),
         "quote_ready": EmailKind("quote_ready.txt", "Freight quote for {rr_number}"),
+        "card_reconfirm": EmailKind(
+            "card_reconfirm.txt", "Please confirm your card again for {rr_number}"
+        ),
         "shipped": EmailKind("shipped.txt", "Your unit is on its way ({rr_number})"),
         "delivered": EmailKind(
             "delivered.txt", "Delivered: please inspect your package now ({rr_number})"

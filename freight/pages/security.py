@@ -2,9 +2,11 @@
 
 HTML pages get `default-src 'self'` with no inline script or style (every page's script is a
 file under /static), no framing, no plugins, no foreign form targets or <base>. With a Stripe
-publishable key set, Stripe.js's own origin is allowed to load scripts and frames, and nothing
-else is. JSON answers get `default-src 'none'` (nothing in them is ever to be run or shown as a
-page); every answer gets `nosniff` and `Referrer-Policy: same-origin`.
+publishable key set, Stripe.js's own origin is allowed to load scripts and frames, and what
+Stripe.js itself needs besides (Stripe's CSP guide): its API for `connect-src` and the 3-D Secure
+frame host for `frame-src` — no other origin. JSON answers get `default-src 'none'` (nothing
+in them is ever to be run or shown as a page); every answer gets `nosniff` and
+`Referrer-Policy: same-origin`.
 
 The API documentation pages get two allowances, only there: their stylesheets draw icons as
 `data:` images (/docs and /redoc), and ReDoc renders with styled-components, which writes
@@ -22,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from freight.settings import Settings
 
 STRIPE_JS = "https://js.stripe.com"
+STRIPE_API = "https://api.stripe.com"  # Stripe.js confirms the intent here
+STRIPE_HOOKS = "https://hooks.stripe.com"  # the bank's 3-D Secure challenge frame
 # What each documentation page needs beyond a page's policy.
 _DOCS_EXTRAS = {
     "/docs": ("img-src 'self' data:",),
@@ -39,7 +43,11 @@ def page_policy(*, stripe: bool, extras: tuple[str, ...] = ()) -> str:
         "object-src 'none'",
     ]
     if stripe:
-        directives += [f"script-src 'self' {STRIPE_JS}", f"frame-src 'self' {STRIPE_JS}"]
+        directives += [
+            f"script-src 'self' {STRIPE_JS}",
+            f"frame-src 'self' {STRIPE_JS} {STRIPE_HOOKS}",
+            f"connect-src 'self' {STRIPE_API}",
+        ]
     return "; ".join([*directives, *extras])
 
 

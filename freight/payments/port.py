@@ -20,6 +20,27 @@ class Authorization:
 
 
 @dataclass(frozen=True, slots=True)
+class Intent:
+    """A PaymentIntent as the service needs it (Stripe's statuses, never card details).
+
+    `status` is Stripe's: requires_payment_method | requires_confirmation | requires_action |
+    processing | requires_capture | canceled | succeeded. A hold exists only in
+    `requires_capture`; `requires_action` is a 3-D Secure challenge, not a decline.
+    """
+
+    ref: str
+    status: str
+    amount: Money
+    client_secret: str | None = None
+    capturable: Money | None = None
+    customer: str | None = None
+    payment_method: str | None = None
+    error_code: str | None = None  # last_payment_error: decline_code or code
+    reason: str | None = None  # last_payment_error.message
+    metadata: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settlement:
     """The outcome of a capture, cancel or refund."""
 
@@ -48,6 +69,17 @@ class CardDeclined(PaymentError):
         self.decline_code = decline_code
 
 
+class AuthenticationRequired(CardDeclined):
+    """Off-session: the bank wants the customer again (3-D Secure); `ref` is the intent that the
+    customer can confirm on-session with its client secret."""
+
+    def __init__(self, reason: str, *, ref: str | None) -> None:
+        super().__init__(
+            reason, code="authentication_required", decline_code="authentication_required"
+        )
+        self.ref = ref
+
+
 class UnknownPaymentMethod(PaymentError):
     """The payment-method token is not one the processor knows (422 on payment_method)."""
 
@@ -61,14 +93,38 @@ class PaymentStateError(PaymentError):
 
 
 class PaymentsPort(Protocol):
-    """Authorize (manual capture), capture, cancel, refund; every call has an idempotency key."""
+    """Manual-capture PaymentIntents confirmed by the customer's browser (or, for scripts, with a
+    payment-method token here); capture, cancel, refund. Every write has an idempotency key."""
 
     name: str
+    # The secret Stripe-Signature headers are checked with (the sandbox has its own; Stripe's
+    # comes from settings), and the publishable key the browser uses (None in the sandbox).
+    webhook_secret: str | None
 
-    def authorize(
-        self, amount: Money, payment_method: str, *, idempotency_key: str, metadata: dict[str, str]
-    ) -> Authorization:
-        """Place a hold for `amount`; raises CardDeclined or UnknownPaymentMethod."""
+    def create_intent(
+        self, amount: Money, *, idempotency_key: str, metadata: dict[str, str], email: str | None
+    ) -> Intent:
+        """A manual-capture intent for `amount`, saved for off-session use, not yet confirmed."""
+        ...
+
+    def confirm_intent(self, ref: str, payment_method: str, *, idempotency_key: str) -> Intent:
+        """Confirm with a payment-method token; raises CardDeclined or UnknownPaymentMethod."""
+        ...
+
+    def retrieve_intent(self, ref: str) -> Intent:
+        """The intent as the processor has it now."""
+        ...
+
+    def reauthorize(
+        self,
+        amount: Money,
+        *,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Intent:
+        """A new hold off-session; AuthenticationRequired when the bank wants the customer."""
         ...
 
     def capture(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:

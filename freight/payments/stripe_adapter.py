@@ -1,8 +1,16 @@
-"""StripePayments: the PaymentsPort on the official `stripe` SDK. The only module importing it.
+"""StripePayments: the PaymentsPort on the official `stripe` SDK, and the check of Stripe's
+webhook signatures (`verify_event`). The only module importing `stripe`.
 
-Holds are PaymentIntents created with capture_method=manual and confirm=true; capture sends
-amount_to_capture; refunds go through the Refund API. Every call carries the caller's idempotency
-key, so a retried call after a lost answer never authorizes, captures or refunds twice.
+A quote's hold is a PaymentIntent with capture_method=manual created for a Customer and saved for
+off-session use (setup_future_usage=off_session), not confirmed here: the customer's browser
+confirms it with its client secret (Stripe.js runs any 3-D Secure challenge), and the service
+counts it as a hold only in `requires_capture`. Scripts may confirm with a payment-method token
+(`confirm_intent`); `requires_action` is then returned, never reported as a decline. A hold that
+would lapse is replaced off-session (`reauthorize`, off_session=true, confirm=true); a bank that
+wants the customer again answers 402 `authentication_required`, and that intent is the one the
+customer confirms. Capture sends amount_to_capture; refunds go through the Refund API. Every write
+carries the caller's idempotency key, so a retried call after a lost answer never authorizes,
+captures or refunds twice.
 """
 
 from __future__ import annotations
@@ -15,8 +23,9 @@ import stripe
 
 from freight.money import Money
 from freight.payments.port import (
-    Authorization,
+    AuthenticationRequired,
     CardDeclined,
+    Intent,
     PaymentError,
     PaymentStateError,
     PaymentUnavailable,
@@ -40,10 +49,14 @@ class StripePayments:
         api_key: str,
         *,
         base_url: str | None = None,
+        webhook_secret: str | None = None,
+        publishable_key: str | None = None,
         timeout: float = 20.0,
         max_network_retries: int = 2,
     ) -> None:
         addresses: dict[str, str] = {"api": base_url.rstrip("/")} if base_url else {}
+        self.webhook_secret = webhook_secret
+        self.publishable_key = publishable_key
         self._client = stripe.StripeClient(
             api_key,
             base_addresses=addresses,  # type: ignore[arg-type]
@@ -51,17 +64,23 @@ class StripePayments:
             max_network_retries=max_network_retries,
         )
 
-    def authorize(
-        self, amount: Money, payment_method: str, *, idempotency_key: str, metadata: dict[str, str]
-    ) -> Authorization:
-        """Create and confirm a manual-capture PaymentIntent for `amount`."""
+    def create_intent(
+        self, amount: Money, *, idempotency_key: str, metadata: dict[str, str], email: str | None
+    ) -> Intent:
+        """A Customer and an unconfirmed manual-capture PaymentIntent saved for off-session use."""
+        customer_params: Any = {"metadata": metadata, **({"email": email} if email else {})}
+        customer = self._call(
+            lambda: self._client.v1.customers.create(
+                params=customer_params, options={"idempotency_key": idempotency_key + ":customer"}
+            )
+        )
         params: Any = {
             "amount": to_minor(amount),
             "currency": amount.currency.lower(),
-            "payment_method": payment_method,
+            "customer": _field(customer, "id"),
             "payment_method_types": ["card"],
             "capture_method": "manual",
-            "confirm": True,
+            "setup_future_usage": "off_session",
             "metadata": metadata,
         }
         intent = self._call(
@@ -69,17 +88,66 @@ class StripePayments:
                 params=params, options={"idempotency_key": idempotency_key}
             )
         )
-        status = str(_field(intent, "status"))
-        if status != "requires_capture":
-            reason = _intent_reason(intent) or f"The payment could not be authorized ({status})."
-            raise CardDeclined(reason, code=status)
-        held = from_minor(
-            int(_field(intent, "amount") or 0), str(_field(intent, "currency") or amount.currency)
+        return intent_of(intent, amount.currency)
+
+    def confirm_intent(self, ref: str, payment_method: str, *, idempotency_key: str) -> Intent:
+        """Confirm with a payment-method token; `requires_action` comes back as it is."""
+        params: Any = {"payment_method": payment_method}
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.confirm(
+                ref, params=params, options={"idempotency_key": idempotency_key}
+            )
         )
-        log.info(
-            "payment.authorized", extra={"event": "payment.authorized", "ref": _field(intent, "id")}
-        )
-        return Authorization(ref=str(_field(intent, "id")), status="authorized", amount=held)
+        return intent_of(intent)
+
+    def retrieve_intent(self, ref: str) -> Intent:
+        """The PaymentIntent now (with its client secret: we hold the secret key)."""
+        return intent_of(self._call(lambda: self._client.v1.payment_intents.retrieve(ref)))
+
+    def reauthorize(
+        self,
+        amount: Money,
+        *,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Intent:
+        """A new manual-capture hold with the saved card, the customer not present."""
+        params: Any = {
+            "amount": to_minor(amount),
+            "currency": amount.currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "payment_method_types": ["card"],
+            "capture_method": "manual",
+            "off_session": True,
+            "confirm": True,
+            "metadata": metadata,
+        }
+        try:
+            intent = self._call(
+                lambda: self._client.v1.payment_intents.create(
+                    params=params, options={"idempotency_key": idempotency_key}
+                ),
+                raw_card_errors=True,
+            )
+        except stripe.CardError as exc:
+            error = getattr(exc, "error", None)
+            pending = _field(error, "payment_intent")
+            if exc.code == "authentication_required":
+                raise AuthenticationRequired(
+                    _message(exc), ref=str(_field(pending, "id") or "") or None
+                ) from exc
+            raise _declined(exc) from exc
+        result = intent_of(intent, amount.currency)
+        if result.status != "requires_capture":
+            raise CardDeclined(
+                result.reason or f"The card could not be held again ({result.status}).",
+                code=result.status,
+                decline_code=result.error_code,
+            )
+        return result
 
     def capture(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:
         """Capture `amount` (at most the hold) of a PaymentIntent."""
@@ -120,10 +188,12 @@ class StripePayments:
             refund_id=str(_field(refund, "id") or "") or None,
         )  # fmt: skip
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _call(self, fn: Callable[[], T], *, raw_card_errors: bool = False) -> T:
         try:
             return fn()
         except stripe.CardError as exc:
+            if raw_card_errors:
+                raise
             raise _declined(exc) from exc
         except stripe.InvalidRequestError as exc:
             raise _invalid(exc) from exc
@@ -161,6 +231,45 @@ def _field(obj: Any, name: str) -> Any:
     return getattr(obj, name, None)
 
 
-def _intent_reason(intent: Any) -> str | None:
-    message = _field(_field(intent, "last_payment_error"), "message")
-    return str(message) if message else None
+def intent_of(intent: Any, currency: str | None = None) -> Intent:
+    """A Stripe PaymentIntent → the port's Intent (no SDK type leaves this module)."""
+    cur = str(_field(intent, "currency") or currency or "usd").upper()
+    error = _field(intent, "last_payment_error")
+    metadata = _field(intent, "metadata")
+    meta = dict(metadata.items()) if hasattr(metadata, "items") else {}
+    return Intent(
+        ref=str(_field(intent, "id")),
+        status=str(_field(intent, "status")),
+        amount=from_minor(int(_field(intent, "amount") or 0), cur),
+        client_secret=_text(_field(intent, "client_secret")),
+        capturable=from_minor(int(_field(intent, "amount_capturable") or 0), cur),
+        customer=_ref(_field(intent, "customer")),
+        payment_method=_ref(_field(intent, "payment_method")),
+        error_code=_text(_field(error, "decline_code") or _field(error, "code")),
+        reason=_text(_field(error, "message")),
+        metadata={str(k): str(v) for k, v in meta.items()},
+    )
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
+def _ref(value: Any) -> str | None:
+    """An id, whether Stripe sent the id or the expanded object."""
+    if value is None or isinstance(value, str):
+        return value
+    return _text(_field(value, "id"))
+
+
+class SignatureError(PaymentError):
+    """A Stripe-Signature header that does not match the body (or is missing, or too old)."""
+
+
+def verify_event(payload: bytes, signature: str | None, secret: str) -> str:
+    """Check a webhook delivery's Stripe-Signature with the SDK; the event's id ("" if none)."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature or "", secret)
+    except stripe.SignatureVerificationError as exc:
+        raise SignatureError(str(exc.user_message or exc), code="signature_invalid") from exc
+    return str(getattr(event, "id", "") or "")

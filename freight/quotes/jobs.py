@@ -1,11 +1,12 @@
-"""Quote background work: expire lapsed quotes; release a voided shipment's payment."""
+"""Quote background work: expire lapsed quotes; release a voided shipment's payment; keep card
+holds from lapsing; poll intents whose webhook may have been missed."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from freight.jobs.registry import JobContext, job, periodic
-from freight.quotes import service
+from freight.quotes import holds, service
 
 
 @periodic("quotes.expire", every_seconds=300)
@@ -21,3 +22,19 @@ def release_payment(
     """Cancel the hold or refund the capture of a payment whose label was voided."""
     del reason  # recorded in the job row for people; the action depends only on the payment
     service.settle_release(session, payments=ctx.payments, payment_id=payment_id)
+
+
+@periodic("quotes.renew_holds", every_seconds=3600)
+def renew_holds(session: Session, ctx: JobContext) -> int:
+    """Holds older than FREIGHT_HOLD_RENEW_DAYS whose label is not bought: placed again."""
+    return holds.renew_due(
+        session, payments=ctx.payments, now=ctx.now, days=ctx.settings.hold_renew_days
+    )
+
+
+@periodic("quotes.poll_payments", every_seconds=300)
+def poll_payments(session: Session, ctx: JobContext) -> int:
+    """Intents still waiting for the customer: read them (covers a missed Stripe webhook)."""
+    return holds.poll_unconfirmed(
+        session, payments=ctx.payments, now=ctx.now, minutes=ctx.settings.payment_poll_minutes
+    )

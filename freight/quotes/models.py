@@ -38,11 +38,37 @@ class Payment(Base):
     quote_id: Mapped[str] = mapped_column(ForeignKey("quotes.id"), unique=True)
     provider: Mapped[str] = mapped_column(String(20))
     provider_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))  # authorized|captured|cancelled|failed
+    # pending (the customer has not confirmed the card yet, e.g. a 3-D Secure challenge) |
+    # authorized | captured | cancelled | failed
+    status: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
     authorized_amount: Mapped[Decimal] = mapped_column(Amount())
     captured_amount: Mapped[Decimal | None] = mapped_column(Amount(), nullable=True)
     refunded_amount: Mapped[Decimal | None] = mapped_column(Amount(), nullable=True)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The processor's customer and saved card (tokens, never card details): a hold that would
+    # lapse is placed again off-session with them.
+    customer_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    payment_method_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class PaymentHold(Base):
+    """One PaymentIntent of a payment: the first hold and each re-authorization (the ledger
+    lists them). `status`: pending | authorized | released | captured | failed | lapsed."""
+
+    __tablename__ = "payment_holds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("hold"))
+    payment_id: Mapped[str] = mapped_column(ForeignKey("payments.id"), index=True)
+    provider_ref: Mapped[str] = mapped_column(String(100), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # accept | renewal
+    status: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+    authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

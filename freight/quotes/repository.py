@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from freight.quotes.models import Payment, Quote
+from freight.quotes.models import Payment, PaymentHold, Quote
 from freight.quotes.rules import ACCEPTED, OPEN
 
 
@@ -68,3 +68,58 @@ def payments_for(session: Session, quote_ids: Sequence[str]) -> dict[str, Paymen
         return {}
     rows = session.scalars(select(Payment).where(Payment.quote_id.in_(quote_ids))).all()
     return {p.quote_id: p for p in rows}
+
+
+def hold_by_ref(session: Session, provider_ref: str) -> PaymentHold | None:
+    return session.scalar(select(PaymentHold).where(PaymentHold.provider_ref == provider_ref))
+
+
+def holds_of(session: Session, payment_id: str) -> Sequence[PaymentHold]:
+    stmt = select(PaymentHold).where(PaymentHold.payment_id == payment_id)
+    return session.scalars(stmt.order_by(PaymentHold.created_at, PaymentHold.id)).all()
+
+
+def holds_for(session: Session, payment_ids: Sequence[str]) -> dict[str, list[PaymentHold]]:
+    found: dict[str, list[PaymentHold]] = {}
+    if payment_ids:
+        stmt = select(PaymentHold).where(PaymentHold.payment_id.in_(payment_ids))
+        for hold in session.scalars(stmt.order_by(PaymentHold.created_at, PaymentHold.id)):
+            found.setdefault(hold.payment_id, []).append(hold)
+    return found
+
+
+def pending_renewal(session: Session, payment_id: str) -> PaymentHold | None:
+    """A re-authorization waiting for the customer (the bank wants them again)."""
+    stmt = select(PaymentHold).where(
+        PaymentHold.payment_id == payment_id,
+        PaymentHold.purpose == "renewal",
+        PaymentHold.status.in_(("pending", "failed")),
+    )
+    return session.scalars(stmt.order_by(PaymentHold.created_at.desc())).first()
+
+
+def holds_older_than(session: Session, cutoff: datetime, limit: int = 200) -> Sequence[str]:
+    """Payments of accepted quotes whose live hold was placed before `cutoff`."""
+    stmt = (
+        select(Payment.id)
+        .join(Quote, Quote.id == Payment.quote_id)
+        .where(
+            Payment.status == "authorized",
+            Payment.authorized_at <= cutoff,
+            Quote.status == ACCEPTED,
+        )
+        .order_by(Payment.authorized_at)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def unconfirmed_holds(session: Session, before: datetime, limit: int = 200) -> Sequence[str]:
+    """Holds still waiting for the customer or the processor since before `before` (the poll)."""
+    stmt = (
+        select(PaymentHold.id)
+        .where(PaymentHold.status.in_(("pending", "failed")), PaymentHold.created_at <= before)
+        .order_by(PaymentHold.created_at)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

@@ -1,4 +1,4 @@
-"""Quote use cases (P-QUOTE): make, expire, accept with a card hold, capture, release.
+"""Quote use cases (P-QUOTE): make, expire, capture, release (accepting: quotes.checkout).
 
 Never commits.
 """
@@ -9,29 +9,16 @@ import logging
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from carriers.types import Rate
 from freight.auth.service import Principal
-from freight.errors import (
-    AppError,
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-    PaymentRequiredError,
-    invalid,
-)
+from freight.db import utcnow
+from freight.errors import ForbiddenError, NotFoundError
 from freight.jobs.service import enqueue
 from freight.money import Money
 from freight.notifications import hooks
-from freight.payments.port import (
-    Authorization,
-    CardDeclined,
-    PaymentsPort,
-    PaymentStateError,
-    PaymentUnavailable,
-    UnknownPaymentMethod,
-)
+from freight.payments.port import PaymentsPort, PaymentStateError
 from freight.quotes import repository as repo
 from freight.quotes import rules
 from freight.quotes.models import Payment, Quote
@@ -120,7 +107,7 @@ def expire_due(session: Session, *, now: datetime) -> int:
     return count
 
 
-def _check_customer(session: Session, quote: Quote, principal: Principal) -> RepairRequest:
+def check_customer(session: Session, quote: Quote, principal: Principal) -> RepairRequest:
     rr = session.get(RepairRequest, quote.rr_id)
     assert rr is not None
     if principal.kind != "customer":
@@ -129,81 +116,6 @@ def _check_customer(session: Session, quote: Quote, principal: Principal) -> Rep
         # Another RR's customer: the same answer as an unknown quote (no enumeration).
         raise NotFoundError(f"Quote {quote.id} does not exist.", quote_id=quote.id)
     return rr
-
-
-def accept_quote(
-    session: Session,
-    *,
-    quote_id: str,
-    principal: Principal,
-    payment_method: str,
-    payments: PaymentsPort,
-    now: datetime,
-) -> tuple[Quote, Payment, RepairRequest]:
-    """The customer accepts: hold the quoted amount (manual capture), queue the label."""
-    quote = get_quote(session, quote_id, lock=True)
-    rr = _check_customer(session, quote, principal)
-    if quote.status == rules.OPEN and rules.is_expired(quote.expires_at, now):
-        raise ConflictError(
-            f"Quote {quote.id} expired at {quote.expires_at.isoformat()}; ask for a new quote.",
-            quote_status="expired",
-            expires_at=quote.expires_at.isoformat(),
-        )
-    if quote.status != rules.OPEN:
-        raise ConflictError(
-            f"Quote {quote.id} is {quote.status}; only an open quote can be accepted.",
-            quote_status=quote.status,
-        )
-    amount = Money(quote.amount, quote.currency)
-    held = _authorize(payments, quote, rr, amount, payment_method)
-    payment = repo.payment_for(session, quote.id, lock=True) or Payment(quote_id=quote.id)
-    payment.provider, payment.provider_ref, payment.status = payments.name, held.ref, "authorized"
-    payment.currency, payment.authorized_amount = held.amount.currency, held.amount.amount
-    payment.failure_reason = None
-    session.add(payment)
-    quote.status = rules.ACCEPTED
-    shipment = session.get(Shipment, quote.shipment_id, with_for_update=True)
-    assert shipment is not None
-    shipment.state = shipment_rules.PURCHASING
-    enqueue(
-        session,
-        task="shipments.buy_label",
-        args={"shipment_id": shipment.id},
-        key=f"buy_label:{shipment.id}:{quote.id}",
-    )
-    session.flush()
-    log.info("quote.accepted", extra={"event": "quote.accepted", "quote_id": quote.id})
-    return quote, payment, rr
-
-
-def _authorize(
-    payments: PaymentsPort, quote: Quote, rr: RepairRequest, amount: Money, pm: str
-) -> Authorization:
-    try:
-        return payments.authorize(
-            amount,
-            pm,
-            idempotency_key=f"authorize:{quote.id}:{pm}",
-            metadata={
-                "quote_id": quote.id,
-                "shipment_id": quote.shipment_id,
-                "rr_number": rr.rr_number,
-            },
-        )
-    except CardDeclined as exc:
-        raise PaymentRequiredError(
-            exc.reason, code=exc.code, decline_code=exc.decline_code, quote_id=quote.id
-        ) from exc
-    except UnknownPaymentMethod as exc:
-        raise invalid("payment_method", exc.reason) from exc
-    except PaymentStateError as exc:
-        raise ConflictError(exc.reason, code=exc.code) from exc
-    except PaymentUnavailable as exc:
-        raise AppError(
-            f"The payment processor is unavailable: {exc.reason}",
-            503,
-            "Payment processor unavailable",
-        ) from exc
 
 
 def capture(payments: PaymentsPort, payment: Payment, label_cost: Money) -> None:
@@ -224,6 +136,7 @@ def capture(payments: PaymentsPort, payment: Payment, label_cost: Money) -> None
         )
         return
     payment.status, payment.captured_amount = "captured", done.amount.amount
+    _end_hold(payment, "captured")
     log.info("payment.captured", extra={"event": "payment.captured", "payment_id": payment.id})
 
 
@@ -239,6 +152,15 @@ def cancel_hold(payments: PaymentsPort, payment: Payment | None) -> None:
             extra={"event": "payment.cancel.refused", "reason": exc.reason},
         )
     payment.status = "cancelled"
+    _end_hold(payment, "released")
+
+
+def _end_hold(payment: Payment, status: str) -> None:
+    """The live hold's row follows the payment (the ledger lists every hold)."""
+    session = object_session(payment)
+    hold = repo.hold_by_ref(session, payment.provider_ref or "") if session is not None else None
+    if hold is not None and hold.status == "authorized":
+        hold.status, hold.ended_at = status, utcnow()
 
 
 def release_payment(session: Session, *, quote: Quote, reason: str) -> None:
@@ -271,5 +193,8 @@ def settle_release(session: Session, *, payments: PaymentsPort, payment_id: str)
         Money(due, payment.currency),
         idempotency_key=f"refund:{payment.id}",
     )
-    payment.refunded_amount = (payment.refunded_amount or Decimal(0)) + done.amount.amount
+    # A charge.refunded webhook may have recorded it already: never count a refund twice.
+    payment.refunded_amount = min(
+        captured, (payment.refunded_amount or Decimal(0)) + done.amount.amount
+    )
     log.info("payment.refunded", extra={"event": "payment.refunded", "payment_id": payment.id})

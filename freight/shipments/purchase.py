@@ -9,7 +9,9 @@ Every step can be re-run after a crash and converges to one label and at most on
 - for quoted shipments the price is re-checked by re-rating; a rise is acted on only after
   looking up every recorded rate, so a lost answer is never mistaken for a price rise;
 - the capture carries the key `capture:<payment id>`, so a replay never captures twice;
-- a quote that stopped being accepted meanwhile gets any stray label voided and its hold released.
+- a quote that stopped being accepted meanwhile gets any stray label voided and its hold released;
+- a quoted label is bought only while its card hold is authorized (a lapsed hold waits for the
+  customer to confirm the new one).
 """
 
 from __future__ import annotations
@@ -57,6 +59,17 @@ def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     payment = quotes_repo.payment_for(session, quote.id, lock=True) if quote is not None else None
     if quote is not None and quote.status != quote_rules.ACCEPTED:
         _abandon(session, ctx, shipment, quote, payment)
+        return
+    if (
+        shipment.state == rules.PURCHASING
+        and payment is not None
+        and payment.status != "authorized"
+    ):
+        # The hold lapsed or was released before the label (e.g. the bank wanted the customer
+        # again and they have not confirmed yet): buy nothing unpaid. Confirming the new hold
+        # queues this job again (freight.quotes.holds).
+        log.warning("shipment.label.waits_for_payment", extra={
+            "event": "shipment.label.waits_for_payment", "shipment_id": shipment.id})  # fmt: skip
         return
     if shipment.state == rules.PURCHASING:
         label = _obtain(session, ctx, shipment, rr, quote, payment)

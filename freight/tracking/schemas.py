@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from freight.claims.schemas import ClaimPublicOut
+from freight.quotes.schemas import PaymentReceiptOut
 from freight.schemas import MoneyOut, Strict
 from freight.shipments.schemas import ShipmentOut
 from freight.text import (
@@ -105,6 +106,7 @@ class TrackOut(BaseModel):
     claims: list[ClaimPublicOut]
     replacement: ReplacementPublicOut | None = None
     refund: RefundPublicOut | None = None
+    payments: list[PaymentReceiptOut] = Field(default_factory=list)  # card holds and captures
 
 
 class UnmatchedReceiptIn(Strict):

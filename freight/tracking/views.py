@@ -12,6 +12,7 @@ from freight.claims.service import claims_for_rr
 from freight.claims.views import claim_public
 from freight.credits.views import credit_refund_out
 from freight.quotes.models import Quote
+from freight.quotes.views import receipts
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus
 from freight.schemas import MoneyOut
@@ -90,6 +91,7 @@ def track_out(session: Session, rr: RepairRequest, *, now: datetime) -> TrackOut
         inbound=inbound, outbound=outbound, open_quote=quote,
         claims=[claim_public(c, rr.rr_number) for c in claims_for_rr(session, rr)],
         replacement=replacement_public(rr), refund=refund_public(session, rr),
+        payments=receipts(session, rr),
     )  # fmt: skip
 
 

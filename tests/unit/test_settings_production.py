@@ -19,6 +19,7 @@ REAL: dict[str, Any] = {
     "webhook_token": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
     "shippo_api_key": "shippo_live_0123456789abcdef0123456789abcdef01234567",
     "stripe_api_key": "sk_live_51Habcdefghijklmnopqrstuvwxyz",
+    "stripe_webhook_secret": "whsec_0123456789abcdef0123456789abcdef",
     "smtp_url": "smtp://mail.example.com:587",
     "public_base_url": "https://freight.example.com",
     "redis_url": "redis://redis:6379/0",
@@ -36,6 +37,12 @@ def _refusal(**overrides: Any) -> str:
 def test_real_production_settings_start_without_warnings() -> None:
     settings = Settings(**REAL)
     assert settings.startup_warnings() == []
+
+
+def test_stripe_without_its_webhook_secret_is_warned_about() -> None:
+    settings = Settings(**{**REAL, "stripe_webhook_secret": None})
+    (warning,) = settings.startup_warnings()
+    assert "FREIGHT_STRIPE_WEBHOOK_SECRET" in warning
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,35 @@
       `${s.ship_date ? " · ships " + RRF.when(s.ship_date) : ""}</p><ul class="events">${events}</ul></div>`;
   }
 
+  const money = (m) => m ? `${m.amount} ${m.currency}` : "";
+
+  function receiptHtml(p) {
+    const parts = [];
+    if (p.authorized) parts.push(`Authorized ${RRF.esc(money(p.authorized))}`);
+    if (p.captured) parts.push(`captured ${RRF.esc(money(p.captured))}`);
+    if (p.refunded) parts.push(`refunded ${RRF.esc(money(p.refunded))}`);
+    if (p.status === "cancelled") parts.push("hold released");
+    const action = p.action_needed ? `<p class="error">${RRF.esc(p.message || "")}</p>` +
+      `<button type="button" data-reconfirm="${RRF.esc(p.quote_id)}" data-amount="${RRF.esc(money(p.amount))}">Confirm card</button>` : "";
+    return `<div class="receipt"><p><strong>${RRF.esc(p.carrier)} ${RRF.esc(p.service)}</strong>: ` +
+      `${parts.join(" · ")}</p>${action}</div>`;
+  }
+
+  function paid(quote) {
+    const p = quote.payment;
+    $("quote").hidden = true;
+    $("payment-done").hidden = false;
+    $("payment-done").textContent = `Authorized ${money(p.authorized)} on your card for ` +
+      `${quote.carrier} ${quote.service}. We charge the label's cost (at most this) when we ship.`;
+    load();
+  }
+
+  async function reconfirm(quoteId, amount) {
+    const res = await RRF.api("GET", `/api/v1/quotes/${encodeURIComponent(quoteId)}/payment-intent`, null, token);
+    if (!res.ok) { RRF.showError("track-error", res.data); return; }
+    RRFPay.open(res.data.payment_intent, {quoteId, token, amount, done: paid});
+  }
+
   async function load() {
     if (!token) { $("need-lookup").hidden = false; return; }
     const res = await RRF.api("GET", base, null, token);
@@ -48,6 +77,12 @@
       $("quote-text").textContent = `${q.carrier} ${q.service}: ${q.amount.amount} ${q.amount.currency}` +
         `${q.estimated_days ? ", about " + q.estimated_days + " days" : ""}; valid until ${RRF.when(q.expires_at)}.`;
     }
+    const receipts = t.payments || [];
+    $("payments-card").hidden = receipts.length === 0;
+    $("payments").innerHTML = receipts.map(receiptHtml).join("");
+    for (const b of document.querySelectorAll("button[data-reconfirm]")) {
+      b.addEventListener("click", () => reconfirm(b.dataset.reconfirm, b.dataset.amount));
+    }
     const claims = t.claims || [];
     $("claims-card").hidden = claims.length === 0;
     $("claims").innerHTML = claims.map((c) =>
@@ -59,9 +94,12 @@
   $("carton-label").addEventListener("click", () => RRF.download(base + "/carton-label", token, rr + "-carton.pdf"));
   $("accept-quote").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const res = await RRF.api("POST", "/api/v1/quotes/" + $("quote").dataset.id + "/accept",
-      {payment_method: $("payment_method").value.trim()}, token);
-    if (res.ok) load(); else RRF.showError("quote-error", res.data);
+    $("quote-error").hidden = true;
+    const quoteId = $("quote").dataset.id;
+    const res = await RRF.api("POST", "/api/v1/quotes/" + encodeURIComponent(quoteId) + "/accept", {}, token);
+    if (!res.ok) { RRF.showError("quote-error", res.data); return; }
+    if (res.data.status === "accepted") { paid(res.data); return; }
+    RRFPay.open(res.data.payment_intent, {quoteId, token, amount: money(res.data.amount), done: paid});
   });
   $("register-inbound").addEventListener("submit", async (ev) => {
     ev.preventDefault();

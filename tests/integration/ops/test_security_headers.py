@@ -29,7 +29,8 @@ def test_with_a_publishable_key_stripe_js_may_load_and_frame(tmp_path: Path) -> 
     policy = _policy(tmp_path, "/track", stripe_publishable_key="pk_test_51Nexample")
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
     assert directives["script-src"] == "'self' https://js.stripe.com"
-    assert directives["frame-src"] == "'self' https://js.stripe.com"
+    assert directives["frame-src"] == "'self' https://js.stripe.com https://hooks.stripe.com"
+    assert directives["connect-src"] == "'self' https://api.stripe.com"
     assert directives["default-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"

@@ -30,6 +30,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "shipped": {"carrier": "UPS", "tracking_number": "1Z999AA10123456784",
                 "tracking_url": "https://www.ups.com/track?tracknum=1Z999AA10123456784"},
     "delivered": {"delivered_on": "2026-11-10"},
+    "card_reconfirm": {"quote_id": "quo_1", "amount": "42.10", "currency": "EUR"},
     "claim_opened": {"claim_id": "clm_1", "kind": "concealed_damage", "filer": "customer",
                      "carrier": "ups", "file_by": "2027-01-09", "deadline_rule": "UPS: 60 days",
                      "evidence": ["Keep the packing material."], "filer_reason": "You file."},
