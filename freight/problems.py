@@ -68,7 +68,7 @@ def declare_problems(schema: dict[str, Any], *, public: set[tuple[str, str]]) ->
     """Give every API operation its problem+json answers (422 in the shape actually served, not
     FastAPI's HTTPValidationError); `public` are the (method, path) needing no caller."""
     for path, operations in schema.get("paths", {}).items():
-        if not path.startswith(("/api/", "/webhooks/")):
+        if not path.startswith(("/api/", "/webhooks/", "/sandbox/")):
             continue
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})

@@ -134,12 +134,15 @@ def test_the_openapi_document_is_the_contract(
 ) -> None:
     (tmp_path / "schemathesis.toml").write_text(_config(backend))
     report = tmp_path / "report.json"
+    # Stripe signs each delivery over its body with a secret only Stripe holds: a generated body
+    # can carry no valid signature (tests/integration covers that route with signed events).
     run = subprocess.run(
         [
             ST, "--config-file", str(tmp_path / "schemathesis.toml"), "run",
             f"{server}/openapi.json", "--checks", "all", "--phases", "examples,coverage,fuzzing",
             "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "2",
-            "--no-color", "--report", "json", "--report-json-path", str(report),
+            "--exclude-path", "/webhooks/stripe", "--no-color",
+            "--report", "json", "--report-json-path", str(report),
         ],
         capture_output=True, text=True, timeout=240, cwd=tmp_path,
     )  # fmt: skip
