@@ -54,6 +54,11 @@ def _is_transaction(data: Mapping[str, Any]) -> bool:
     return "carrier" not in data and any(k in data for k in ("rate", "label_url", "object_state"))
 
 
+def _texts(data: Mapping[str, Any], *keys: str) -> bool:
+    """Each key holds a non-empty string (what the OpenAPI document declares)."""
+    return all(isinstance(data.get(k), str) and data.get(k) for k in keys)
+
+
 # SPEC §10: dates 1900–2200. A carrier's scan is never in the future either (beyond `not_after`,
 # the receiving edge's now plus a margin): such an event would stay "newest" for good.
 YEARS = (1900, 2200)
@@ -99,6 +104,8 @@ def _track_event(
 ) -> WebhookEvent:
     if _is_transaction(data):
         raise WebhookPayloadError(OLD_API_VERSION)
+    if not _texts(data, "carrier", "tracking_number"):
+        raise WebhookPayloadError("track_updated without carrier or tracking_number")
     _check_dates(data, not_after)
     try:
         info = tracking_from_json(data)
@@ -138,14 +145,14 @@ def _transaction_event(
     body: Mapping[str, Any], data: Mapping[str, Any], event: str
 ) -> WebhookEvent:
     object_id, status = data.get("object_id"), data.get("status")
-    if not object_id or not status:
-        raise WebhookPayloadError(f"{event} without object_id or status")
     for name in ("object_id", "status", "tracking_number", "label_url"):
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             raise WebhookPayloadError(f"{event} data.{name} must be a string")
         if isinstance(value, str) and len(value) > 2000:
             raise WebhookPayloadError(f"{event} data.{name} is longer than 2000 characters")
+    if not _texts(data, "object_id", "status"):
+        raise WebhookPayloadError(f"{event} without object_id or status")
     rate = data.get("rate")
     rate_id = rate.get("object_id") if isinstance(rate, Mapping) else rate
     return WebhookEvent(

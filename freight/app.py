@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -15,10 +15,19 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from freight.agreement.service import current_policy
 from freight.db import engine_for, session_factory
 from freight.errors import AppError, FieldError
 from freight.pages.security import SecurityHeaders, security_options
+from freight.problems import (
+    NUL_FREE_JSON,
+    bound_url_parameters,
+    declare_problems,
+    public_operations,
+)
+from freight.schemas import country_schema
 from freight.settings import Settings, get_settings
+from freight.text import LINE_PATTERN, refuse_control_in_url
 from freight.webhooks.fastpath import FreightAPI, Layer, hot_path_stack
 
 log = logging.getLogger("freight.app")
@@ -131,20 +140,31 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(scope, receive, send, limit)
             return
-        seen = 0
+        seen, refused = 0, False
 
         async def limited() -> Message:
-            nonlocal seen
+            # A chunked body over the limit: answer 413 now, then tell the app the client left
+            # (it would otherwise turn the error into its own 400) and drop what it sends.
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLarge()
+                refused = True
+                await self._reject(scope, receive, send, limit)
+                return {"type": "http.disconnect"}
             return message
 
+        async def guarded(message: Message) -> None:
+            if not refused:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send, limit)
+            await self.app(scope, limited, guarded)
+        except Exception:
+            if not refused:
+                raise
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         body = {
@@ -188,10 +208,6 @@ UPLOAD_PATHS = (
 )
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API application, wired from Settings."""
     settings = settings or get_settings()
@@ -204,8 +220,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     require_consumers()  # a carrier event kind nothing applies is a start-up error
     app = FreightAPI(
-        title="RR Freight", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None
-    )
+        title="RR Freight", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None,
+        dependencies=[Depends(refuse_control_in_url)],
+    )  # fmt: skip
     app.state.settings = settings
     app.state.engine = engine_for(settings.db_url)
     app.state.session_factory = session_factory(app.state.engine)
@@ -225,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     docs_routes(app)  # /docs and /redoc from the vendored assets
     sandbox_control_routes(app, settings)  # /sandbox/… when the in-process sandbox is the carrier
     _ops_routes(app)
+    app.openapi = lambda: _contract(app)  # type: ignore[method-assign]
     body_limit: dict[str, Any] = {
         "limit": settings.max_body_bytes, "upload_limit": settings.max_upload_bytes,
         "upload_paths": UPLOAD_PATHS,
@@ -243,6 +261,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ]
     app.hot_path = hot_path_stack(outer, [(BodyLimit, body_limit)])
     return app
+
+
+def _contract(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every problem+json answer and URL bound declared (SPEC §10)."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        declare_problems(schema, public=public_operations(app.routes))
+        schema.setdefault("components", {}).setdefault("schemas", {})["NulFreeJson"] = NUL_FREE_JSON
+        _restrict_countries(schema, app.state.settings.export_restricted)
+        _current_policy(schema, current_policy(app.state.settings).version)
+        app.openapi_schema = bound_url_parameters(schema, LINE_PATTERN)
+    return app.openapi_schema
+
+
+def _restrict_countries(node: Any, restricted: list[str]) -> None:
+    """Country enums without the export-restricted destinations these settings refuse."""
+    if isinstance(node, dict):
+        if node.pop("x-country", False):
+            node.update(country_schema(restricted))
+            node.pop("x-country")
+        for value in node.values():
+            _restrict_countries(value, restricted)
+    elif isinstance(node, list):
+        for value in node:
+            _restrict_countries(value, restricted)
+
+
+def _current_policy(node: Any, version: str) -> None:
+    """The one policy version a request may accept: the current one (P-AGREE)."""
+    if isinstance(node, dict):
+        if node.pop("x-policy-version", False):
+            node["enum"] = [version]
+        for value in node.values():
+            _current_policy(value, version)
+    elif isinstance(node, list):
+        for value in node:
+            _current_policy(value, version)
 
 
 def request_layer(settings: Settings) -> dict[str, Any]:

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from freight.geo.rules import CountryError, resolve_country
+from freight.limits import MONEY_MAX, check_amount
 from freight.money import Money
+from freight.text import Line20, Line200, Opt200
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)]
+Text200 = Line200
+OptText = Opt200 | None
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+@lru_cache(maxsize=1)
+def _currencies() -> list[str]:
+    return sorted(str(c.alpha_3) for c in pycountry.currencies)
+
+
+def _currency_enum() -> dict[str, Any]:
+    return {"enum": _currencies()}
 
 
 def check_currency(value: str) -> str:
@@ -26,9 +39,24 @@ def check_currency(value: str) -> str:
     return code
 
 
+# What `check_amount` admits for a non-negative amount, written out for the OpenAPI document.
+_AMOUNT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": MONEY_MAX, "multipleOf": 0.0001},
+        {
+            "type": "string",
+            "pattern": r"^0*(?:\d{1,9}(?:\.\d{0,4})?|\.\d{1,4}|1000000000(?:\.0{0,4})?)$",
+        },
+    ],
+    "description": 'Decimal amount, e.g. "12.34": at most 10^9, at most 4 decimals',
+}
+
+
 class MoneyIn(Strict):
-    amount: Decimal = Field(description='Decimal amount, e.g. "12.34"')
-    currency: str = Field(default="USD", description="ISO 4217 code")
+    amount: Decimal = Field(json_schema_extra=_AMOUNT_SCHEMA)
+    currency: str = Field(
+        default="USD", description="ISO 4217 code", json_schema_extra=_currency_enum()
+    )
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -38,10 +66,10 @@ class MoneyIn(Strict):
 
     @field_validator("amount")
     @classmethod
-    def _finite(cls, value: Decimal) -> Decimal:
-        if not value.is_finite():
-            raise ValueError("must be a finite number")
-        return value
+    def _bounded(cls, value: Decimal) -> Decimal:
+        if value < 0:
+            raise ValueError("must not be negative")
+        return check_amount(value)
 
     @field_validator("currency")
     @classmethod
@@ -50,6 +78,39 @@ class MoneyIn(Strict):
 
     def to_money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+def request_rules_schema() -> dict[str, Any]:
+    """The cross-field rules of a request, for the OpenAPI document: insurance needs a positive
+    declared value (P-INSURE); a credit return is a web-store order with its price, payment
+    reference and a receipt or purchase date (P-CREDIT)."""
+    positive = {"anyOf": [{"type": "number", "exclusiveMinimum": 0},
+                          {"type": "string", "pattern": "[1-9]"}]}  # fmt: skip
+    given = {"not": {"type": "null"}}
+    insurance = {
+        "if": {"required": ["insurance_requested"],
+               "properties": {"insurance_requested": {"const": True}}},
+        "then": {"required": ["declared_value"],
+                 "properties": {"declared_value": {"type": "object", "required": ["amount"],
+                                                   "properties": {"amount": positive}}}},
+    }  # fmt: skip
+    credit = {
+        "if": {"required": ["kind"], "properties": {"kind": {"const": "credit_return"}}},
+        "then": {
+            "properties": {"proof_of_purchase": {
+                "required": ["document_type", "price", "payment_reference"],
+                "properties": {"document_type": {"const": "web_order"}, "price": given,
+                               "payment_reference": given},
+            }},
+            "anyOf": [
+                {"required": ["customer_received_at"],
+                 "properties": {"customer_received_at": given}},
+                {"properties": {"proof_of_purchase": {"required": ["purchase_date"],
+                                                      "properties": {"purchase_date": given}}}},
+            ],
+        },
+    }  # fmt: skip
+    return {"allOf": [insurance, credit]}
 
 
 class MoneyOut(BaseModel):
@@ -73,6 +134,31 @@ def country_field(value: Any) -> str:
         raise ValueError(str(exc)) from exc
 
 
+def country_schema(restricted: Iterable[str] = ()) -> dict[str, Any]:
+    """The countries a request may name: ISO 3166-1 codes, less those under export restrictions
+    (P-EXPORT refuses them)."""
+    refused = set(restricted)
+    countries = [c for c in pycountry.countries if str(c.alpha_2) not in refused]
+    codes = sorted(str(c.alpha_2) for c in countries) + sorted(str(c.alpha_3) for c in countries)
+    return {
+        "anyOf": [
+            {"type": "string", "enum": codes},
+            {"type": "integer", "enum": sorted(int(c.numeric) for c in countries)},
+        ],
+        "description": "ISO 3166-1 alpha-2 code (alpha-3, numeric and English names are accepted)",
+        "x-country": True,
+    }
+
+
+class _CountrySchema:
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return country_schema()
+
+
+# Any accepted country form, answered as alpha-2.
+CountryCode = Annotated[str, BeforeValidator(lambda v: country_field(v)), _CountrySchema()]
+
+
 class AddressIn(Strict):
     name: Text200
     company: OptText = None
@@ -80,17 +166,10 @@ class AddressIn(Strict):
     street2: OptText = None
     city: Text200
     state: OptText = None
-    postal_code: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
-    ]
-    country: str
+    postal_code: Line20
+    country: CountryCode
     phone: OptText = None
     email: OptText = None
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, value: Any) -> str:
-        return country_field(value)
 
 
 class AddressOut(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from freight.audit import repository as repo
 from freight.audit.models import AuditEntry
 from freight.errors import invalid
+from freight.limits import ROW_ID_MAX
 
 Outcome = Literal["succeeded", "failed", "refused", "locked"]
 
@@ -89,4 +90,4 @@ def _encode_cursor(entry_id: int) -> str:
 def _decode_cursor(cursor: str) -> int:
     if re.fullmatch(CURSOR_PATTERN, cursor) is None:
         raise invalid("cursor", "is not a cursor this API returned")
-    return int(cursor[1:], 16)
+    return min(int(cursor[1:], 16), ROW_ID_MAX)

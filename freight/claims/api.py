@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from freight.claims import service
+from freight.claims.rules import ClaimStatus
 from freight.claims.schemas import ClaimOut, ClaimStatusIn
 from freight.claims.views import claim_staff, claims_section
 from freight.deps import NowDep, SessionDep, StaffDep
@@ -20,7 +21,7 @@ SECTION_LOADERS["claims"] = claims_section
 def list_claims(
     _: StaffDep,
     session: SessionDep,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    status: ClaimStatus | None = None,
     carrier: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[ClaimOut]:

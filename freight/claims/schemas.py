@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel
 
+from freight.claims.rules import ClaimStatus
 from freight.schemas import Strict
+from freight.text import Free4000
 
 
 class ClaimPublicOut(BaseModel):
@@ -38,8 +40,8 @@ class ClaimOut(ClaimPublicOut):
 
 
 class ClaimStatusIn(Strict):
-    status: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    note: Annotated[str, StringConstraints(max_length=4000)] = ""
+    status: ClaimStatus
+    note: Free4000 = ""
 
 
 class DamageReportOut(BaseModel):

@@ -11,38 +11,63 @@ from freight.deps import FinanceDep, NowDep, SessionDep
 from freight.errors import invalid
 from freight.finance import service
 from freight.finance.rules import COLUMNS, credit_totals, to_csv, utc_text
+from freight.imports import csv_text
+from freight.limits import check_year
+from freight.problems import CSV_BODY
+from freight.text import YEAR_PATTERN
 
 router = APIRouter(prefix="/api/v1/finance", tags=["finance"])
 
 
 def _moment(name: str, value: str | None, *, end: bool) -> datetime | None:
-    """ISO date or datetime; a bare `to` date includes that whole day (UTC)."""
+    """ISO date or datetime (1900–2200); a bare `to` date includes that whole day (UTC)."""
     if value is None or not value.strip():
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = value.strip().upper().replace("Z", "+00:00")
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
+            day = check_year(date.fromisoformat(text))
             return datetime.combine(day + timedelta(days=1 if end else 0), time(0), tzinfo=UTC)
         moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise invalid(name, f"'{value}' is not an ISO-8601 date or date-time") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        check_year(moment)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise invalid(name, f"'{value}' is not an ISO-8601 date or date-time in 1900–2200") from exc
 
 
-@router.get("/reconciliation", response_model=None)
+_MOMENT = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": YEAR_PATTERN},
+        {"type": "string", "format": "date-time", "pattern": YEAR_PATTERN},
+        {"type": "string", "maxLength": 0},
+    ],
+    "description": "ISO date or date-time, 1900–2200",
+}
+_LEDGER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The ledger as JSON, or as CSV with format=csv",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.get("/reconciliation", response_model=None, responses=_LEDGER_RESPONSES)
 def reconciliation(
     _: FinanceDep,
     session: SessionDep,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
+    from_: Annotated[str | None, Query(alias="from", json_schema_extra=_MOMENT)] = None,
+    to: Annotated[str | None, Query(json_schema_extra=_MOMENT)] = None,
     format: Literal["json", "csv"] = "json",  # noqa: A002 - the documented query name
 ) -> Response | dict[str, Any]:
     """One row per outbound shipment: quote, hold, capture, label cost, adjustments, variance."""
     start, end = _moment("from", from_, end=False), _moment("to", to, end=True)
-    if start and end and end <= start:
-        raise invalid("to", "must be after 'from'")
-    rows = service.reconciliation(session, start=start, end=end)
+    # An empty window (to at or before from) is an empty ledger: a filter only narrows.
+    empty = start is not None and end is not None and end <= start
+    rows = [] if empty else service.reconciliation(session, start=start, end=end)
     if format == "csv":
         return Response(
             to_csv(rows),
@@ -61,27 +86,11 @@ def reconciliation(
     }
 
 
-@router.post("/carrier-invoices")
+@router.post("/carrier-invoices", openapi_extra=CSV_BODY)
 async def import_carrier_invoice(
     request: Request, _: FinanceDep, session: SessionDep, now: NowDep
 ) -> dict[str, Any]:
     """Import a carrier invoice CSV (multipart field `file`, or a text/csv body); idempotent."""
-    text = await _csv_text(request)
+    text = await csv_text(request, what="invoice")
     report = service.import_invoice(session, text=text, now=now)
     return dict(report.__dict__)
-
-
-async def _csv_text(request: Request) -> str:
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise invalid("file", "attach the invoice CSV as the multipart field 'file'")
-        raw = await upload.read()
-    else:
-        raw = await request.body()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise invalid("file", "the invoice must be UTF-8 text") from exc

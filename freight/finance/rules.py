@@ -36,12 +36,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from freight.limits import check_amount, check_year
 from freight.money import minor_units
 
 COLUMNS: tuple[str, ...] = (
@@ -80,6 +82,9 @@ INVOICE_COLUMNS = (
     "amount",
     "currency",
 )
+# Column sizes as stored (SPEC §10: nothing is cut or half-stored).
+INVOICE_SIZES = {"tracking_number": 100, "carrier": 40, "invoice_number": 100, "reason": 2000}
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -264,20 +269,25 @@ def _parse_row(
 ) -> InvoiceLine | list[InvoiceProblem]:
     get = {k: (raw.get(k) or "").strip() for k in (*INVOICE_COLUMNS, "reason")}
     problems = [InvoiceProblem(n, k, "is required") for k in INVOICE_COLUMNS if not get[k]]
+    problems += [InvoiceProblem(n, k, "must not contain control characters")
+                 for k, v in get.items() if CONTROL.search(v)]  # fmt: skip
+    problems += [InvoiceProblem(n, k, f"must be at most {size} characters")
+                 for k, size in INVOICE_SIZES.items() if len(get[k]) > size]  # fmt: skip
     if problems:
         return problems
     try:
-        when = date.fromisoformat(get["invoice_date"])
+        when = check_year(date.fromisoformat(get["invoice_date"]))
     except ValueError:
         problems.append(
-            InvoiceProblem(n, "invoice_date", f"'{get['invoice_date']}' is not YYYY-MM-DD")
+            InvoiceProblem(
+                n, "invoice_date", f"'{get['invoice_date']}' is not YYYY-MM-DD in 1900–2200"
+            )
         )
     try:
-        amount = Decimal(get["amount"])
-        if not amount.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        problems.append(InvoiceProblem(n, "amount", f"'{get['amount']}' is not a decimal amount"))
+        amount = check_amount(Decimal(get["amount"]))
+    except (InvalidOperation, ValueError) as exc:
+        why = str(exc) if isinstance(exc, ValueError) and str(exc) else "is not a decimal amount"
+        problems.append(InvoiceProblem(n, "amount", f"'{get['amount'][:40]}' {why}"))
     currency = get["currency"].upper()
     if currency not in currencies:
         problems.append(
@@ -311,16 +321,31 @@ def parse_invoice(
     text: str, currencies: frozenset[str]
 ) -> tuple[list[InvoiceLine], list[InvoiceProblem]]:
     """Parse a carrier invoice CSV (header row required); every problem names row and column."""
+    try:
+        return _parse_invoice(text, currencies)
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072-character limit
+        return [], [InvoiceProblem(0, "file", f"is not a readable CSV: {exc}")]
+
+
+def _parse_invoice(
+    text: str, currencies: frozenset[str]
+) -> tuple[list[InvoiceLine], list[InvoiceProblem]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in INVOICE_COLUMNS if c not in header]
-    if missing:
-        return [], [InvoiceProblem(1, c, "column is missing from the header") for c in missing]
+    unknown = [c for c in header if c not in (*INVOICE_COLUMNS, "reason")]
+    if missing or unknown:
+        return [], [InvoiceProblem(1, c, "column is missing from the header") for c in missing] + [
+            InvoiceProblem(1, c or "(blank)", "is not an invoice column") for c in unknown
+        ]
     reader.fieldnames = header
     lines: list[InvoiceLine] = []
     problems: list[InvoiceProblem] = []
     seen: Counter[str] = Counter()
     for n, raw in enumerate(reader, start=2):
+        if None in raw:  # more cells than the header has columns
+            problems.append(InvoiceProblem(n, "file", "has more cells than the header"))
+            continue
         parsed = _parse_row(n, raw, currencies)
         if isinstance(parsed, list):
             problems.extend(parsed)

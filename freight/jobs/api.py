@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -20,7 +20,7 @@ def list_jobs(
     session: SessionDep,
     _: StaffDep,
     status: JobStatus | None = None,
-    task: str | None = None,
+    task: Annotated[str | None, Query(max_length=100)] = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[JobOut]:
     """Jobs newest first; `?status=failed` is the list of work that needs a person."""

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from freight.payments.port import Intent
 from freight.quotes.models import Payment, Quote
 from freight.schemas import MoneyOut, Strict
+from freight.text import Line200
 
 
 class PaymentOut(BaseModel):
@@ -37,10 +38,8 @@ class QuoteOut(BaseModel):
 
 
 class AcceptQuoteIn(Strict):
-    payment_method: str | None = Field(
+    payment_method: Line200 | None = Field(
         default=None,
-        min_length=1,
-        max_length=200,
         description="Optional: a payment-method token (e.g. pm_card_visa) to confirm with now. "
         "Without it the answer carries the intent's client secret for the card form.",
     )

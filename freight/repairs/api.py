@@ -13,6 +13,7 @@ from freight.policy import terms_policy
 from freight.problems import problem_responses
 from freight.repairs import service
 from freight.repairs.replacement import replace_unit
+from freight.repairs.rules import RRStatus
 from freight.repairs.schemas import (
     DecisionOut,
     FreightTermsIn,
@@ -24,6 +25,7 @@ from freight.repairs.schemas import (
     StatusChangeIn,
 )
 from freight.repairs.views import rr_out
+from freight.rules import RuleError
 from freight.schemas import FreightTermsOut, country_field
 from freight.terms.rules import decide_terms
 
@@ -46,6 +48,8 @@ def freight_terms(body: FreightTermsIn, _: StaffDep, settings: SettingsDep) -> F
         raise ValidationFailedError(
             str(exc), [FieldError("country", str(exc))], rule="P-EXPORT"
         ) from exc
+    except RuleError as exc:
+        raise ValidationFailedError(str(exc), [FieldError(exc.field or "body", str(exc))]) from exc
     return FreightTermsOut(**terms.as_json())
 
 
@@ -68,10 +72,10 @@ def open_repair_request(
 def list_repair_requests(
     _: StaffDep,
     session: SessionDep,
-    status: str | None = None,
+    status: RRStatus | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: str | None = None,
+    cursor: Annotated[str | None, Query(pattern=service.CURSOR_PATTERN)] = None,
 ) -> RepairRequestPage:
     """List RRs newest first; filter by status and text; follow next_cursor for more."""
     page = service.list_rrs(session, status=status, q=q, limit=limit, cursor=cursor)

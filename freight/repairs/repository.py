@@ -39,16 +39,14 @@ def list_page(
     if after_id is not None:
         stmt = stmt.where(RepairRequest.id < after_id)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(
-            or_(
-                RepairRequest.rr_number.ilike(like),
-                RepairRequest.serial_number.ilike(like),
-                RepairRequest.customer_email.ilike(like),
-                RepairRequest.customer_name.ilike(like),
-                RepairRequest.part_number.ilike(like),
-            )
-        )
+        # `%` and `_` in the search text are literal characters, not wildcards.
+        text = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        columns = (
+            RepairRequest.rr_number, RepairRequest.serial_number, RepairRequest.customer_email,
+            RepairRequest.customer_name, RepairRequest.part_number,
+        )  # fmt: skip
+        stmt = stmt.where(or_(*(c.ilike(like, escape="\\") for c in columns)))
     return session.scalars(stmt).all()
 
 

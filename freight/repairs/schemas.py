@@ -2,47 +2,65 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from freight.schemas import AddressIn, AddressOut, FreightTermsOut, MoneyIn, MoneyOut, Strict
+from freight.repairs.rules import RRStatus
+from freight.schemas import (
+    AddressIn,
+    AddressOut,
+    CountryCode,
+    FreightTermsOut,
+    MoneyIn,
+    MoneyOut,
+    Strict,
+    request_rules_schema,
+)
+from freight.text import (
+    AwareDateTime,
+    Day,
+    Email,
+    Free2000,
+    Free4000,
+    Line100,
+    Line200,
+    Line500,
+    Opt40,
+    Opt50,
+    Opt100,
+    Opt200,
+    SerialText,
+)
 
-Serial = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        min_length=1,
-        max_length=100,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$",
-    ),
-]
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+Serial = SerialText
 
 
 class CustomerIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    email: str
-    phone: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=50)] = None
+    name: Line200
+    email: Email
+    phone: Opt50 | None = None
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str) -> str:
-        value = value.strip()
-        if not _EMAIL.match(value) or len(value) > 320:
-            raise ValueError(f"'{value}' is not an email address")
         return value.lower()
 
 
 class ProofOfPurchaseIn(Strict):
     document_type: Literal["invoice", "packing_slip", "web_order"]
-    reference: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
-    reseller: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
-    purchase_date: date | None = None
+    reference: Line200
+    reseller: Opt200 | None = None
+    purchase_date: Day | None = None
     price: MoneyIn | None = None
     payment_reference: Annotated[
         str | None,
@@ -54,13 +72,6 @@ class ProofOfPurchaseIn(Strict):
         ),
     ] = Field(default=None, description="Web store orders: the payment to refund (e.g. pi_…)")
 
-    @field_validator("purchase_date")
-    @classmethod
-    def _purchase_date(cls, value: date | None) -> date | None:
-        if value is not None and not 1900 <= value.year <= 2200:
-            raise ValueError("must be between 1900 and 2200")
-        return value
-
     @field_validator("price")
     @classmethod
     def _price(cls, value: MoneyIn | None) -> MoneyIn | None:
@@ -70,21 +81,19 @@ class ProofOfPurchaseIn(Strict):
 
 
 class RepairRequestIn(Strict):
+    model_config = ConfigDict(json_schema_extra=request_rules_schema())
+
     kind: Literal["repair", "credit_return"] = "repair"
     serial_number: Serial
-    part_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
-    product_description: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
-    ]
+    part_number: Line100
+    product_description: Line500
     customer: CustomerIn
     return_address: AddressIn
     proof_of_purchase: ProofOfPurchaseIn
-    insurance_requested: bool = False
+    insurance_requested: StrictBool = False
     declared_value: MoneyIn | None = None
-    special_requirements: Annotated[str, StringConstraints(max_length=2000)] = ""
-    customer_received_at: datetime | None = Field(
+    special_requirements: Free2000 = ""
+    customer_received_at: AwareDateTime | None = Field(
         default=None, description="Credit returns: when the customer received the product"
     )
 
@@ -101,20 +110,13 @@ class RepairRequestIn(Strict):
             self.declared_value is None or self.declared_value.amount <= 0
         ):
             raise ValueError("declared_value: insurance requested needs a positive declared value")
-        if self.customer_received_at is not None and self.customer_received_at.tzinfo is None:
-            raise ValueError("customer_received_at: must include a time zone")
-        if (
-            self.customer_received_at is not None
-            and not 1900 <= self.customer_received_at.year <= 2200
-        ):
-            raise ValueError("customer_received_at: must be between 1900 and 2200")
         return self
 
 
 class ReplacementIn(Strict):
     serial_number: Serial
     condition: Literal["new", "reconditioned"]
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Free2000 = ""
 
 
 class ReplacementOut(BaseModel):
@@ -147,33 +149,42 @@ class CreditRefundOut(BaseModel):
 
 
 class StatusChangeIn(Strict):
-    status: str
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    status: RRStatus
+    note: Free2000 = ""
 
 
 class ReceiptIn(Strict):
-    rr_marked_on_carton: bool
-    freight_collect: bool
-    visible_damage: bool
-    serial_number_seen: Annotated[
-        str | None, StringConstraints(strip_whitespace=True, max_length=100)
-    ]
-    third_party_equipment: bool = False
-    out_of_warranty: bool = False
-    original_packaging: bool | None = None
+    rr_marked_on_carton: StrictBool
+    freight_collect: StrictBool
+    visible_damage: StrictBool
+    serial_number_seen: Opt100 | None
+    third_party_equipment: StrictBool = False
+    out_of_warranty: StrictBool = False
+    original_packaging: StrictBool | None = None
     warranty_override: Literal["in_warranty", "out_of_warranty"] | None = Field(
         default=None,
         description="Overrides the warranty registry's finding (P-WARRANTY); needs a note",
     )
-    warranty_override_note: Annotated[str, StringConstraints(max_length=2000)] = ""
-    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
-    carrier: Annotated[str | None, StringConstraints(max_length=40)] = None
-    tracking_number: Annotated[str | None, StringConstraints(max_length=100)] = None
+    warranty_override_note: Free2000 = ""
+    notes: Free4000 = ""
+    carrier: Opt40 | None = None
+    tracking_number: Opt100 | None = None
 
 
 class FreightTermsIn(Strict):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"direction": {"const": "inbound"},
+                                "purpose": {"enum": ["customer_inbound", None]}}},
+                {"properties": {"direction": {"const": "outbound"},
+                                "purpose": {"enum": ["repair_return", "return_to_sender", None]}}},
+            ]
+        }
+    )  # fmt: skip
+
     direction: Literal["inbound", "outbound"]
-    country: Any
+    country: CountryCode
     kind: Literal["repair", "credit_return"] = "repair"
     purpose: Literal["repair_return", "return_to_sender", "customer_inbound"] | None = None
 
@@ -201,7 +212,7 @@ class CustomerOut(BaseModel):
 
 class ReceiptOut(BaseModel):
     id: int
-    accepted: bool
+    accepted: StrictBool
     received_at: datetime
     reasons: list[DecisionOut]
     notes: str
@@ -216,7 +227,7 @@ class RepairRequestOut(BaseModel):
     customer: CustomerOut
     return_address: AddressOut
     proof_of_purchase: dict[str, Any]
-    insurance_requested: bool
+    insurance_requested: StrictBool
     declared_value: MoneyOut | None
     special_requirements: str
     status: str

@@ -96,12 +96,21 @@ def shipment_out(shipment: Shipment, rr_number: str) -> ShipmentOut:
     )
 
 
+def _measure(low: str, high: int, description: str) -> Any:
+    """A parcel measure: a sane minimum (a 1e-30 lb parcel buys no label), 2 decimals."""
+    return Field(
+        ge=Decimal(low), le=Decimal(high), decimal_places=2, description=description,
+        json_schema_extra={"anyOf": [{"type": "number", "minimum": float(low), "maximum": high,
+                                      "multipleOf": 0.01}]},
+    )  # fmt: skip
+
+
 class ParcelIn(Strict):
-    length: Decimal = Field(gt=0)
-    width: Decimal = Field(gt=0)
-    height: Decimal = Field(gt=0)
+    length: Decimal = _measure("0.1", 10_000, "At least 0.1 (in or cm)")
+    width: Decimal = _measure("0.1", 10_000, "At least 0.1 (in or cm)")
+    height: Decimal = _measure("0.1", 10_000, "At least 0.1 (in or cm)")
     distance_unit: Literal["in", "cm"] = "in"
-    weight: Decimal = Field(gt=0, description="Must be more than 0")
+    weight: Decimal = _measure("0.01", 100_000, "At least 0.01 (of mass_unit)")
     mass_unit: Literal["lb", "kg", "oz", "g"] = "lb"
 
 

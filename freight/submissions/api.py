@@ -102,7 +102,7 @@ def review_queue(
     now: NowDep,
     status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=review.CURSOR_PATTERN)] = None,
 ) -> SubmissionPage:
     """Staff: the review queue, oldest first (default: submitted and info_requested)."""
     items, nxt = review.queue(session, status=status, limit=limit, cursor=cursor)

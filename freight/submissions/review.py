@@ -4,7 +4,6 @@ emails the customer once, and approving issues one RR per serial in one transact
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 from collections.abc import Sequence
@@ -33,28 +32,26 @@ def queue(
 ) -> tuple[Sequence[RRSubmission], str | None]:
     """Requests oldest first; without `status`, the ones waiting for staff or the customer."""
     statuses = [status] if status else [s.value for s in OPEN]
-    after = _decode(cursor) if cursor else None
+    after = _decode(session, cursor) if cursor else None
     rows = repo.queue(session, statuses=statuses, limit=limit + 1, after=after)
     items = rows[:limit]
     nxt = _encode(items[-1]) if len(rows) > limit and items else None
     return items, nxt
 
 
+# The cursor is the last request of the page: any request id is a position in the queue.
+CURSOR_PATTERN = r"^sub_[0-9a-f]{1,36}$"
+
+
 def _encode(sub: RRSubmission) -> str:
-    raw = f"{sub.created_at.isoformat()}|{sub.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return sub.id
 
 
-def _decode(cursor: str) -> tuple[str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, sid = raw.split("|")
-        datetime.fromisoformat(at)
-        if not re.fullmatch(r"sub_[0-9a-f]{1,36}", sid):
-            raise ValueError(sid)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise invalid("cursor", "is not a cursor this API returned") from exc
-    return at, sid
+def _decode(session: Session, cursor: str) -> tuple[str, str]:
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise invalid("cursor", "is not a cursor this API returned")
+    last = get_submission(session, cursor)  # 404 when no such request
+    return last.created_at.isoformat(), last.id
 
 
 def _message(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from freight.repairs.schemas import CustomerIn, CustomerOut, ProofOfPurchaseIn
-from freight.schemas import AddressIn, AddressOut, MoneyIn, MoneyOut, Strict
+from freight.schemas import AddressIn, AddressOut, MoneyIn, MoneyOut, Strict, request_rules_schema
 from freight.text import (
+    AwareDateTime,
     Free2000,
     Free2000Required,
     Free4000Required,
@@ -32,32 +33,28 @@ class UnitIn(Strict):
 
 
 class SubmissionIn(Strict):
-    policy_version: Line40 = Field(description="GET /api/v1/policy → version")
-    agreed: StrictBool = Field(description="Must be true: the customer accepts the policy")
+    model_config = ConfigDict(json_schema_extra=request_rules_schema())
+
+    policy_version: Line40 = Field(
+        description="GET /api/v1/policy → version", json_schema_extra={"x-policy-version": True}
+    )
+    agreed: StrictBool = Field(
+        description="Must be true: the customer accepts the policy",
+        json_schema_extra={"const": True},
+    )
     kind: Kind = "repair"
     customer: CustomerIn
     return_address: AddressIn
     units: list[UnitIn] = Field(min_length=1, max_length=20, description="One RR per serial")
     proof_of_purchase: ProofOfPurchaseIn
-    insurance_requested: bool = False
+    insurance_requested: StrictBool = False
     declared_value: MoneyIn | None = Field(
         default=None, description="Per unit; needed when insurance is requested (P-INSURE)"
     )
     special_requirements: Free2000 = ""
-    customer_received_at: datetime | None = Field(
+    customer_received_at: AwareDateTime | None = Field(
         default=None, description="Credit returns: when you received the product (P-CREDIT)"
     )
-
-    @field_validator("customer_received_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("must include a time zone")
-        if not 1900 <= value.year <= 2200:
-            raise ValueError("must be between 1900 and 2200")
-        return value
 
 
 class MessageIn(Strict):
@@ -66,7 +63,7 @@ class MessageIn(Strict):
 
 class ApproveIn(Strict):
     note: Free2000 = ""
-    proof_confirmed: bool = Field(
+    proof_confirmed: StrictBool = Field(
         default=False,
         description="Staff checked the proof of purchase (required when the request is flagged)",
     )
@@ -129,7 +126,7 @@ class FlagOut(BaseModel):
     code: str
     rule: str
     message: str
-    blocks_approval: bool
+    blocks_approval: StrictBool
 
 
 class AgreementOut(BaseModel):
@@ -149,7 +146,7 @@ class SubmissionOut(BaseModel):
     customer: CustomerOut
     return_address: AddressOut
     proof_of_purchase: dict[str, object]
-    insurance_requested: bool
+    insurance_requested: StrictBool
     declared_value: MoneyOut | None
     special_requirements: str
     customer_received_at: datetime | None

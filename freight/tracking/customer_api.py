@@ -11,6 +11,7 @@ from freight.claims.reports import Photo, report_damage
 from freight.claims.schemas import DamageReportOut
 from freight.claims.views import claim_public
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, rr_access
+from freight.problems import problem_responses
 from freight.repairs.service import get_rr
 from freight.tracking import lookup as lookup_service
 from freight.tracking.carton_label import carton_label_pdf
@@ -23,7 +24,10 @@ router = APIRouter(tags=["customer tracking"])
 @router.post(
     "/track/lookup",
     response_model=LookupOut,
-    responses={404: {"description": "No RR matches (same answer for a wrong number or email)"}},
+    responses={
+        404: {"description": "No RR matches (same answer for a wrong number or email)"},
+        **problem_responses(429),
+    },
 )
 def lookup(
     body: LookupIn, request: Request, session: SessionDep, settings: SettingsDep, now: NowDep

@@ -3,30 +3,55 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from freight.claims.schemas import ClaimPublicOut
 from freight.quotes.schemas import PaymentReceiptOut
 from freight.schemas import MoneyOut, Strict
 from freight.shipments.schemas import ShipmentOut
+from freight.text import (
+    LINE_REQUIRED_PATTERN,
+    Free4000,
+    Line40,
+    Line100,
+    Opt20,
+    Opt40,
+    Opt100,
+    Opt300,
+    Opt320,
+)
+from freight.tracking.rules import CARRIERS
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-OptShort = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=100)]
+Short = Line100
+OptShort = Opt100 | None
 
 
 class InboundShipmentIn(Strict):
-    carrier: Short
+    carrier: Short = Field(
+        description="A carrier token (case and spaces are forgiven: 'DHL Express')",
+        json_schema_extra={"enum": list(CARRIERS)},
+    )
     tracking_number: Short
 
 
+_GIVEN = {"type": "string", "pattern": LINE_REQUIRED_PATTERN}
+
+
 class LookupIn(Strict):
-    rr_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    email: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=320)] = None
-    postal_code: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=20)] = (
-        None
-    )
+    # One of the two must be given (and not blank).
+    model_config = ConfigDict(
+        json_schema_extra=dict[str, Any]({
+            "anyOf": [
+                {"required": [key], "properties": {key: _GIVEN}} for key in ("email", "postal_code")
+            ]
+        })
+    )  # fmt: skip
+
+    rr_number: Line40
+    email: Opt320 | None = None
+    postal_code: Opt20 | None = None
 
 
 class LookupOut(BaseModel):
@@ -85,11 +110,11 @@ class TrackOut(BaseModel):
 
 
 class UnmatchedReceiptIn(Strict):
-    rr_number_seen: OptShort = None
-    carrier: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=40)] = None
+    rr_number_seen: Opt40 | None = None
+    carrier: Opt40 | None = None
     tracking_number: OptShort = None
-    sender: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
-    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    sender: Opt300 = ""
+    notes: Free4000 = ""
 
 
 class UnmatchedReceiptOut(BaseModel):

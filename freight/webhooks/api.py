@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from fastapi import APIRouter, Query, Request
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
+from carriers.webhooks import TRACK_EVENTS, TRANSACTION_EVENTS
 from carriers.webhooks import WebhookEvent as CarrierEvent
 from freight.clock import utc_now
 from freight.deps import SessionDep, StaffDep
@@ -83,6 +84,18 @@ async def receive_delivery(
     return (202 if result == "accepted" else 200), result
 
 
+def _event_data(events: tuple[str, ...], needed: list[str]) -> Any:
+    """The `data` a consumed event must carry (a Track or a Transaction object)."""
+    given = {"type": "string", "minLength": 1}
+    data = {
+        "type": "object",
+        "required": needed,
+        "properties": dict.fromkeys(needed, given),
+    }
+    return {"if": {"required": ["event"], "properties": {"event": {"enum": list(events)}}},
+            "then": {"required": ["data"], "properties": {"data": data}}}  # fmt: skip
+
+
 # The token is read from the URL by hand (documented here): declaring it as a Query parameter
 # made FastAPI solve a pydantic field on every delivery, a large share of the hot path.
 _TOKEN_DOC = {
@@ -95,7 +108,29 @@ _TOKEN_DOC = {
          "schema": {"type": "string"},
          "description": "t=<unix>,v1=<hex>: required when an HMAC secret is configured "
          "(the header name is FREIGHT_SHIPPO_WEBHOOK_SIGNATURE_HEADER)."},
-    ]
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["event"],
+                    "properties": {
+                        "event": {"type": "string", "minLength": 1},
+                        "test": {"description": "true for a test-mode event"},
+                        "data": {"description": "An object for the events consumed (below)"},
+                    },
+                    # Events nobody consumes are stored as ignored whatever their data.
+                    "allOf": [
+                        {"$ref": "#/components/schemas/NulFreeJson"},
+                        _event_data(TRACK_EVENTS, ["carrier", "tracking_number"]),
+                        _event_data(TRANSACTION_EVENTS, ["object_id", "status"]),
+                    ],
+                }
+            }
+        },
+    },
 }  # fmt: skip
 
 
@@ -126,6 +161,9 @@ async def shippo_webhook(request: Request) -> JSONResponse:
     return JSONResponse({"status": result}, status_code=status)
 
 
+EventStatus = Literal["received", "processing", "processed", "ignored", "failed"]
+
+
 class WebhookEventOut(BaseModel):
     id: int
     event: str
@@ -140,7 +178,7 @@ class WebhookEventOut(BaseModel):
 def list_webhook_events(
     session: SessionDep,
     _: StaffDep,
-    status: str | None = None,
+    status: EventStatus | None = None,
     limit: int = Query(100, ge=1, le=500),
 ) -> list[WebhookEventOut]:
     """Stored carrier events, newest first (staff)."""

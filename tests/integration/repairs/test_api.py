@@ -87,7 +87,7 @@ BAD_INPUTS = [
         "return_address.country",
     ),
     ("empty serial", {"serial_number": "  "}, "serial_number"),
-    ("negative declared value", {"declared_value": {"amount": "-5"}}, "declared_value"),
+    ("negative declared value", {"declared_value": {"amount": "-5"}}, "declared_value.amount"),
     (
         "unknown currency",
         {"declared_value": {"amount": "5", "currency": "XYZ"}},
