@@ -66,7 +66,7 @@ UNDATED_OK = frozenset({"UNKNOWN", "PRE_TRANSIT"})
 
 
 def _checked_date(value: object, where: str, not_after: datetime | None) -> datetime | None:
-    if value is None or value == "":
+    if value is None:
         return None
     when = parse_datetime(value) if isinstance(value, str) else None
     if when is None:
@@ -83,8 +83,9 @@ def _check_dates(data: Mapping[str, Any], not_after: datetime | None) -> None:
     an event that cannot be placed in time would otherwise be dropped without a trace."""
     entries: list[tuple[str, object]] = [("tracking_status", data.get("tracking_status"))]
     history = data.get("tracking_history")
-    if isinstance(history, list):
-        entries += [(f"tracking_history[{i}]", h) for i, h in enumerate(history)]
+    if history is not None and not isinstance(history, list):
+        raise WebhookPayloadError("tracking_history is not a list")
+    entries += [(f"tracking_history[{i}]", h) for i, h in enumerate(history or [])]
     for where, entry in entries:
         if entry is None and where == "tracking_status":
             continue

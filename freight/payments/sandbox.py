@@ -103,6 +103,22 @@ def sign(payload: bytes, secret: str, timestamp: int) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
+def _wal(db: sqlite3.Connection) -> None:
+    """WAL mode, once per file. Switching needs the file to itself and SQLite answers "locked"
+    at once (no busy wait) while another process's first request is doing the same, so the
+    switch is skipped when done and retried briefly otherwise."""
+    for attempt in range(50):
+        if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
+
+
 class SandboxPayments:
     """A PaymentsPort with Stripe's test card names, persistent and idempotent."""
 
@@ -118,7 +134,7 @@ class SandboxPayments:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            _wal(db)
             db.executescript(_SCHEMA)  # executescript manages its own transaction
             db.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('webhook_secret', ?)",

@@ -84,13 +84,27 @@ async def receive_delivery(
     return (202 if result == "accepted" else 200), result
 
 
-def _event_data(events: tuple[str, ...], needed: list[str]) -> Any:
+_SCAN = {
+    "type": "object",
+    "description": "A carrier scan: a known status needs its carrier time (status_date, "
+    "1900–2200, at most a day ahead of the service's clock).",
+    "properties": {"status_date": {"type": ["string", "null"], "format": "date-time"}},
+}
+_TRACK = {
+    "tracking_status": {**_SCAN, "type": ["object", "null"]},
+    "tracking_history": {"type": ["array", "null"], "items": _SCAN},
+}
+
+
+def _event_data(
+    events: tuple[str, ...], needed: list[str], extra: dict[str, Any] | None = None
+) -> Any:
     """The `data` a consumed event must carry (a Track or a Transaction object)."""
     given = {"type": "string", "minLength": 1}
     data = {
         "type": "object",
         "required": needed,
-        "properties": dict.fromkeys(needed, given),
+        "properties": {**dict.fromkeys(needed, given), **(extra or {})},
     }
     return {"if": {"required": ["event"], "properties": {"event": {"enum": list(events)}}},
             "then": {"required": ["data"], "properties": {"data": data}}}  # fmt: skip
@@ -124,7 +138,7 @@ _TOKEN_DOC = {
                     # Events nobody consumes are stored as ignored whatever their data.
                     "allOf": [
                         {"$ref": "#/components/schemas/NulFreeJson"},
-                        _event_data(TRACK_EVENTS, ["carrier", "tracking_number"]),
+                        _event_data(TRACK_EVENTS, ["carrier", "tracking_number"], _TRACK),
                         _event_data(TRANSACTION_EVENTS, ["object_id", "status"]),
                     ],
                 }
