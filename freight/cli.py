@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,6 +41,13 @@ def _sandbox_carrier(args: argparse.Namespace) -> int:
     config = carrier_config(get_settings())
     if config.sandbox_db_path:  # from an empty folder: make the data dir its store lives in
         Path(config.sandbox_db_path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        probe = socket.create_server((args.host, args.port))
+    except OSError as exc:  # a port in use: say so, as `freight serve` does, not a traceback
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print("choose another with --port N", file=sys.stderr)
+        return 3
+    probe.close()
     print(f"sandbox carrier on http://{args.host}:{args.port} (store: {config.sandbox_db_path})")
     sys.stdout.flush()
     serve_sandbox(args.host, args.port, config)
@@ -127,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = p.add_subparsers(dest="tasks_command")
     tsub.add_parser("list", help="list the periodic tasks").set_defaults(handler=_tasks_list)
     r = tsub.add_parser("run", help="run one periodic task once, now")
-    r.add_argument("name")
+    r.add_argument("name", help="a task's name, as `freight tasks` lists them")
     r.add_argument("--as-of", default=None, help="ISO-8601 instant (refused in production)")
     r.set_defaults(handler=_tasks_run)
     return parser

@@ -61,10 +61,21 @@ def substatus_from_json(data: object) -> Substatus | None:
 def _location(data: object) -> str | None:
     if not isinstance(data, Mapping):
         return None
-    city_state = ", ".join(str(data[k]) for k in ("city", "state") if data.get(k))
-    parts = [city_state, str(data.get("zip") or ""), str(data.get("country") or "")]
+    city_state = ", ".join(carrier_text(data[k]) for k in ("city", "state") if data.get(k))
+    parts = [city_state, carrier_text(data.get("zip")), carrier_text(data.get("country"))]
     text = " ".join(p for p in parts if p)
     return text or None
+
+
+_CONTROLS = dict.fromkeys([*range(0x20), 0x7F], " ")  # C0 controls and DEL → a space
+del _CONTROLS[0x09], _CONTROLS[0x0A]  # tab and newline stay, as in free text (SPEC §10)
+_CLEAN = str.maketrans(_CONTROLS)
+
+
+def carrier_text(value: object) -> str:
+    """A carrier's free text as shown to staff and customers: no terminal escapes or other
+    control characters (they would reach pages, CSV exports and logs as sent)."""
+    return str(value or "").translate(_CLEAN).strip()
 
 
 def event_from_json(data: Mapping[str, Any]) -> TrackingEvent | None:
@@ -75,7 +86,7 @@ def event_from_json(data: Mapping[str, Any]) -> TrackingEvent | None:
     return TrackingEvent(
         status=tracking_status(data.get("status")),
         substatus=substatus_from_json(data.get("substatus")),
-        text=str(data.get("status_details") or ""),
+        text=carrier_text(data.get("status_details")),
         occurred_at=when,
         location=_location(data.get("location")),
     )

@@ -184,3 +184,21 @@ def test_carrier_tokens(provider: str, token: str) -> None:
 def test_rate_object_inside_transaction_gives_the_rate_id(fixture_json: Load) -> None:
     data = fixture_json("webhook_transaction_created")["data"]
     assert mapping.transaction_rate_id(data) == "ee81fab0372e419ab52245c8952ccaeb"
+
+
+def test_control_characters_in_a_carriers_text_never_reach_the_event() -> None:
+    """A scan's details and place are shown on the customer page, the console and CSV: a
+    terminal escape or bell from the carrier becomes a space; tab and newline stay."""
+    from carriers.shippo.tracks import event_from_json
+
+    event = event_from_json(
+        {
+            "status": "TRANSIT",
+            "status_date": "2026-11-03T10:00:00Z",
+            "status_details": "Arrived\x1b[31m at\x07 hub\tA\nB",
+            "location": {"city": "San\x1bJose", "state": "CA", "zip": "95134", "country": "US"},
+        }
+    )
+    assert event is not None
+    assert event.text == "Arrived [31m at  hub\tA\nB"
+    assert event.location == "San Jose, CA 95134 US"

@@ -66,6 +66,19 @@ def test_sandbox_carrier_starts_in_an_empty_folder(tmp_path: Path) -> None:
     assert f"sandbox carrier on http://127.0.0.1:{port}" in out
 
 
+def test_sandbox_carrier_on_a_port_in_use_says_so_without_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _start(tmp_path, "sandbox-carrier", "--port", str(port))
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "--port" in err
+    assert "Traceback" not in err
+
+
 def test_tasks_lists_every_periodic_task_with_what_it_does(tmp_path: Path) -> None:
     for args in (("tasks",), ("tasks", "list")):
         listed = _freight(tmp_path, *args)
