@@ -18,6 +18,14 @@ from tests.integration.conftest import Clock
 
 @pytest.fixture
 def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command against the test database. `tasks run` migrates first (as from an empty
+    folder); the test schema is made from the models, so it is stamped as at head — what a
+    migrated database is."""
+    from alembic import command
+
+    from freight.migrate import alembic_config
+
+    command.stamp(alembic_config(settings.db_url), "head")
     monkeypatch.setenv("FREIGHT_DATABASE_URL", settings.db_url)
     monkeypatch.setenv("FREIGHT_DATA_DIR", str(settings.data_dir))
     from freight.settings import get_settings
