@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
 from freight.imports import csv_text
-from freight.problems import problem_responses
+from freight.problems import CSV_BODY, problem_responses
 from freight.tracking.lookup import check_rate, client_address
 from freight.warranty import service
 from freight.warranty.schemas import (
@@ -21,27 +21,12 @@ from freight.warranty.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/warranty", tags=["warranty"])
-_CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            },
-        },
-    }
-}
 
 
 @router.post(
     "/registrations",
     response_model=RegistryImportOut,
-    openapi_extra=_CSV_BODY,
+    openapi_extra=CSV_BODY,
     responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def import_registrations(
