@@ -83,6 +83,10 @@ class RateRequest:
     metadata: str = ""
     insurance: Money | None = None
     customs: CustomsDeclaration | None = None
+    # A return label (Shippo `extra.is_return`) and the text printed in its reference fields
+    # (`extra.rma_number.value`, up to 40 characters, and `extra.reference_1`, up to 50).
+    is_return: bool = False
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

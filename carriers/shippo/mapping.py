@@ -143,9 +143,23 @@ def shipment_json(request: RateRequest) -> Json:
                 "content": "Repaired hardware",
             }
         }
+    if request.is_return or request.reference:
+        body["extra"] = {**body.get("extra", {}), **return_extra(request)}
     if request.customs is not None:
         body["customs_declaration"] = customs_json(request.customs)
     return body
+
+
+def return_extra(request: RateRequest) -> Json:
+    """Shippo's return flag and reference fields (ShipmentExtra: `is_return`, `rma_number`
+    {value ≤ 40}, `reference_1` ≤ 50 characters)."""
+    extra: Json = {}
+    if request.is_return:
+        extra["is_return"] = True
+    if request.reference:
+        extra["rma_number"] = {"value": request.reference[:40]}
+        extra["reference_1"] = request.reference[:50]
+    return extra
 
 
 def transaction_json(rate_id: str, *, metadata: str, label_format: str) -> Json:
