@@ -340,6 +340,7 @@ ROUTER_MODULES = (
     "freight.auth.api",
     "freight.audit.api",
     "freight.inbound.api",
+    "freight.closeout.api",
 )
 
 
