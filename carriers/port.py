@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Protocol
 
-from carriers.types import Address, Label, Rate, RateList, RateRequest, Refund, TrackingInfo
+from carriers.types import (
+    Address,
+    Label,
+    Manifest,
+    Pickup,
+    Rate,
+    RateList,
+    RateRequest,
+    Refund,
+    TrackingInfo,
+)
 
 
 class CarrierPort(Protocol):
@@ -62,4 +73,38 @@ class CarrierPort(Protocol):
         self, carrier: str, tracking_number: str, *, metadata: str
     ) -> TrackingInfo:
         """Register for track_updated webhooks and return the current state."""
+        ...
+
+    def create_manifest(
+        self,
+        *,
+        carrier_account: str,
+        ship_date: date,
+        transaction_ids: Sequence[str],
+        address: Address,
+    ) -> Manifest:
+        """Close out these labels of one day into a manifest (SCAN form)."""
+        ...
+
+    def find_manifest(
+        self, *, carrier_account: str, ship_date: date, transaction_ids: Sequence[str]
+    ) -> Manifest | None:
+        """A manifest made before for this account and day holding all these labels, if any."""
+        ...
+
+    def get_manifest_file(self, manifest: Manifest) -> bytes:
+        """Download the manifest's document (PDF)."""
+        ...
+
+    def create_pickup(
+        self,
+        *,
+        carrier_account: str,
+        transaction_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        address: Address,
+        metadata: str,
+    ) -> Pickup:
+        """Book a pickup of these labels within [start, end]."""
         ...

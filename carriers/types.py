@@ -83,6 +83,10 @@ class RateRequest:
     metadata: str = ""
     insurance: Money | None = None
     customs: CustomsDeclaration | None = None
+    # A return label (Shippo `extra.is_return`) and the text printed in its reference fields
+    # (`extra.rma_number.value`, up to 40 characters, and `extra.reference_1`, up to 50).
+    is_return: bool = False
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +174,29 @@ class TrackingInfo:
     # The current status as an event when the carrier dated it (status_date); usually also the
     # last history entry, but the history may be empty or lag behind.
     current: TrackingEvent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A carrier's close-out of one day's labels (Shippo Manifest / USPS SCAN form)."""
+
+    manifest_id: str
+    carrier_account: str
+    ship_date: str  # YYYY-MM-DD
+    transaction_ids: tuple[str, ...]
+    status: str  # QUEUED, SUCCESS, ERROR
+    documents: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pickup:
+    """A carrier pickup booked for labels (Shippo Pickup)."""
+
+    pickup_id: str
+    status: str  # PENDING, CONFIRMED, ERROR, CANCELLED
+    confirmation_code: str
+    start: datetime
+    end: datetime
+    transaction_ids: tuple[str, ...]
+    metadata: str = ""

@@ -339,6 +339,8 @@ ROUTER_MODULES = (
     "freight.warranty.api",
     "freight.auth.api",
     "freight.audit.api",
+    "freight.inbound.api",
+    "freight.closeout.api",
 )
 
 

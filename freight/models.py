@@ -3,6 +3,7 @@
 from freight.audit.models import AuditEntry
 from freight.auth.models import ApiToken, User, UserSession
 from freight.claims.models import Claim
+from freight.closeout.models import Manifest, ManifestLabel, Pickup
 from freight.credits.models import CreditRefund
 from freight.db import Base
 from freight.finance.models import CarrierInvoiceLine
@@ -25,3 +26,4 @@ __all__ = [
     "SubmissionDocument", "SubmissionMessage", "SubmissionUnit", "TrackingEvent", "User",
     "UserSession", "WarrantyUnit", "WebhookEvent",
 ]  # fmt: skip
+__all__ += ["Manifest", "ManifestLabel", "Pickup"]  # end of day (issue 17 §3)

@@ -207,6 +207,21 @@ class Settings(BaseSettings):
     mail_from: str = "RR Freight <repairs@example.com>"
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # Inbound return labels (issue 17 §1): regions (north_america, international) whose
+    # customers get the label to the depot paid by the vendor; elsewhere the customer pays.
+    vendor_paid_inbound: CodeList = Field(default_factory=list)
+
+    @field_validator("vendor_paid_inbound", mode="before")
+    @classmethod
+    def _regions(cls, value: Any) -> Any:
+        regions = _split_codes(value)
+        if isinstance(regions, list):
+            bad = [r for r in regions if str(r).lower() not in ("north_america", "international")]
+            if bad:
+                raise ValueError(f"regions are north_america or international, not {bad}")
+            return [str(r).lower() for r in regions]
+        return regions
+
     @field_validator("north_america", "export_restricted", mode="before")
     @classmethod
     def _codes(cls, value: Any) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from carriers.sandbox import behaviour, faults, labels, refunds, resources, tracks
+from carriers.sandbox import behaviour, closeout, faults, labels, refunds, resources, tracks
 from carriers.sandbox.context import Context, utcnow
 from carriers.sandbox.hooks import Sender, WebhookDispatcher
 from carriers.sandbox.http import HttpError, Request, Response, Router, parse_request, send
@@ -46,7 +46,7 @@ class SandboxApp:
         self._seed: str | None = None
         self._rate_limits = rate_limits
         self.router = Router()
-        for module in (resources, labels, refunds, tracks, behaviour):
+        for module in (resources, labels, refunds, tracks, behaviour, closeout):
             module.register(self.router)
 
     def __call__(

@@ -237,6 +237,7 @@ def label_file(ctx: Context, req: Request, transaction_id: str) -> Response:
         address_from=shipment["address_from"], address_to=shipment["address_to"],
         provider=rate["provider"], service=rate["servicelevel"]["name"],
         tracking_number=tx["tracking_number"], weight=f"{parcel['weight']} {parcel['mass_unit']}",
+        extra=shipment.get("extra") or {},
     )  # fmt: skip
     return Response(200, pdf, content_type="application/pdf")
 

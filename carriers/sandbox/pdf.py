@@ -19,6 +19,16 @@ def _lines(address: Mapping[str, Any]) -> list[str]:
     return [str(p) for p in parts if p] + [city, str(address.get("country") or "")]
 
 
+def reference_lines(extra: Mapping[str, Any]) -> list[str]:
+    """What a label prints of ShipmentExtra's return flag and reference fields."""
+    lines = ["RETURN LABEL"] if extra.get("is_return") is True else []
+    rma = extra.get("rma_number")
+    if isinstance(rma, Mapping) and rma.get("value"):
+        lines.append(f"RMA: {rma['value']}")
+    lines += [f"REF: {extra[k]}" for k in ("reference_1", "reference_2") if extra.get(k)]
+    return lines
+
+
 def render_label(
     *,
     address_from: Mapping[str, Any],
@@ -27,8 +37,11 @@ def render_label(
     service: str,
     tracking_number: str,
     weight: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Draw the label and return the PDF bytes (deterministic for the same input)."""
+    """Draw the label and return the PDF bytes (deterministic for the same input); a return
+    label (`extra.is_return`) says so, and the reference fields are printed as Shippo's carriers
+    print them (RMA number, reference 1 and 2)."""
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=PAGE, invariant=1)
     pdf.setTitle(f"Label {tracking_number}")
@@ -49,6 +62,10 @@ def render_label(
     for line in _lines(address_to):
         pdf.drawString(0.4 * inch, y, line)
         y -= 14
+    for line in reference_lines(extra or {}):
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(0.2 * inch, y - 4, line)
+        y -= 13
     barcode = Code128(tracking_number, barHeight=0.9 * inch, barWidth=0.011 * inch)
     barcode.drawOn(pdf, max(0.1 * inch, (width - barcode.width) / 2), 0.75 * inch)
     pdf.setFont("Helvetica", 10)

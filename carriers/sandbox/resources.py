@@ -162,6 +162,8 @@ def create_shipment(ctx: Context, req: Request) -> Response:
     parcels = _parcels(body.get("parcels"))
     international = address_from["country"] != address_to["country"]
     customs_id, insured = _customs(body, international), _insured(body)
+    if extra_problems := validation.extra_errors(body.get("extra")):
+        raise HttpError(400, {"extra": extra_problems})
     messages: list[Json] = []
     rates: list[Json] = []
     for side, address in (("address_from", address_from), ("address_to", address_to)):

@@ -107,3 +107,27 @@ def parcel_errors(parcel: object) -> dict[str, list[str]]:
     if Decimal(str(parcel["weight"])) * TO_LB[str(parcel["mass_unit"])] > 2000:
         errors["weight"] = ["The parcel weight is beyond any carrier's limits."]
     return errors
+
+
+def extra_errors(extra: object) -> dict[str, list[str]]:
+    """Shippo's ShipmentExtra return fields: `is_return` a boolean, `reference_1`/`reference_2`
+    text up to 50 characters, `rma_number` an object whose `value` is text up to 40."""
+    if extra is None:
+        return {}
+    if not isinstance(extra, dict):
+        return {"extra": ["must be an object"]}
+    problems: dict[str, list[str]] = {}
+    if "is_return" in extra and not isinstance(extra["is_return"], bool):
+        problems["is_return"] = ["must be a boolean"]
+    for key in ("reference_1", "reference_2"):
+        value = extra.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > 50):
+            problems[key] = ["must be text of at most 50 characters"]
+    rma = extra.get("rma_number")
+    if rma is not None:
+        value = rma.get("value") if isinstance(rma, dict) else None
+        if not isinstance(rma, dict) or (
+            value is not None and (not isinstance(value, str) or len(value) > 40)
+        ):
+            problems["rma_number"] = ["must be an object whose value is at most 40 characters"]
+    return problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
@@ -15,6 +15,7 @@ from shippo.models import components
 from carriers.config import CarrierConfig
 from carriers.errors import (
     CarrierError,
+    CarrierRejected,
     CarrierUnavailable,
     InvalidParcel,
     LabelNotRefundable,
@@ -27,7 +28,17 @@ from carriers.shippo.lookups import LabelLookups
 from carriers.shippo.results import as_json, to_model, tracking_info, unavailable
 from carriers.shippo.retry import RetryPolicy, TransientError
 from carriers.shippo.session import TimeoutSession
-from carriers.types import Address, Label, Rate, RateList, RateRequest, Refund, TrackingInfo
+from carriers.types import (
+    Address,
+    Label,
+    Manifest,
+    Pickup,
+    Rate,
+    RateList,
+    RateRequest,
+    Refund,
+    TrackingInfo,
+)
 
 log = logging.getLogger("carriers.shippo")
 Json = dict[str, Any]
@@ -237,6 +248,81 @@ class ShippoCarrier(LabelLookups):
             ),
         )
         return tracking_info(data, carrier, tracking_number)
+
+    # --- end of day: manifests and pickups ----------------------------------------------------
+
+    def create_manifest(
+        self,
+        *,
+        carrier_account: str,
+        ship_date: date,
+        transaction_ids: Sequence[str],
+        address: Address,
+    ) -> Manifest:
+        """POST /manifests (synchronous); a refusal (no labels, bad address) is CarrierRejected."""
+        body = mapping.manifest_json(
+            carrier_account=carrier_account, ship_date=ship_date,
+            transaction_ids=transaction_ids, address=address,
+        )  # fmt: skip
+        request = to_model(components.ManifestCreateRequest, body)
+        manifest = mapping.manifest_from_json(
+            self._call("buy", lambda: self._sdk.manifests.create(request))
+        )
+        if manifest.status == "ERROR":
+            raise CarrierRejected(
+                "the carrier refused the manifest", carrier_message="; ".join(manifest.errors)
+            )
+        return manifest
+
+    def find_manifest(
+        self, *, carrier_account: str, ship_date: date, transaction_ids: Sequence[str]
+    ) -> Manifest | None:
+        """The newest pages of GET /manifests: one for this account and day holding our labels."""
+        data = self._call("lookup", lambda: self._sdk.manifests.list(page=1, results=25))
+        wanted = set(transaction_ids)
+        for item in data.get("results") or []:
+            if not isinstance(item, dict):
+                continue
+            found = mapping.manifest_from_json(item)
+            if (
+                found.carrier_account == carrier_account
+                and found.ship_date == ship_date.isoformat()
+                and wanted <= set(found.transaction_ids)
+                and found.status != "ERROR"
+            ):
+                return found
+        return None
+
+    def get_manifest_file(self, manifest: Manifest) -> bytes:
+        """Download the manifest's first document."""
+        if not manifest.documents:
+            raise UnexpectedResponse("the manifest has no document")
+        return self._retry("file", lambda: self._fetch(manifest.documents[0]))
+
+    def create_pickup(
+        self,
+        *,
+        carrier_account: str,
+        transaction_ids: Sequence[str],
+        start: datetime,
+        end: datetime,
+        address: Address,
+        metadata: str,
+    ) -> Pickup:
+        """POST /pickups; ERROR or CANCELLED answers are CarrierRejected."""
+        body = mapping.pickup_json(
+            carrier_account=carrier_account, transaction_ids=transaction_ids, start=start,
+            end=end, address=address, metadata=metadata,
+        )  # fmt: skip
+        request = to_model(components.PickupBase, body)
+        data = self._call("buy", lambda: self._sdk.pickups.create(request))
+        pickup = mapping.pickup_from_json(data)
+        if pickup.status in ("ERROR", "CANCELLED"):
+            raise CarrierRejected(
+                "the carrier refused the pickup",
+                carrier_message=mapping.messages_text(data.get("messages")),
+            )
+        return pickup
 
 
 def build_session(

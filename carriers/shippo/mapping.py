@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,7 +14,9 @@ from carriers.types import (
     Address,
     CustomsDeclaration,
     Label,
+    Manifest,
     Parcel,
+    Pickup,
     Rate,
     RateRequest,
     Refund,
@@ -143,9 +146,23 @@ def shipment_json(request: RateRequest) -> Json:
                 "content": "Repaired hardware",
             }
         }
+    if request.is_return or request.reference:
+        body["extra"] = {**body.get("extra", {}), **return_extra(request)}
     if request.customs is not None:
         body["customs_declaration"] = customs_json(request.customs)
     return body
+
+
+def return_extra(request: RateRequest) -> Json:
+    """Shippo's return flag and reference fields (ShipmentExtra: `is_return`, `rma_number`
+    {value ≤ 40}, `reference_1` ≤ 50 characters)."""
+    extra: Json = {}
+    if request.is_return:
+        extra["is_return"] = True
+    if request.reference:
+        extra["rma_number"] = {"value": request.reference[:40]}
+        extra["reference_1"] = request.reference[:50]
+    return extra
 
 
 def transaction_json(rate_id: str, *, metadata: str, label_format: str) -> Json:
@@ -306,4 +323,65 @@ def refund_from_json(data: Mapping[str, Any]) -> Refund:
         transaction_id=str(data.get("transaction") or ""),
         status=status,
         test=data.get("test") is True,
+    )
+
+
+def manifest_json(
+    *, carrier_account: str, ship_date: date, transaction_ids: Sequence[str], address: Address
+) -> Json:
+    """Body of POST /manifests: the day's labels of one carrier account, closed out."""
+    return {
+        "carrier_account": carrier_account,
+        "shipment_date": f"{ship_date.isoformat()}T23:59:59Z",
+        "transactions": list(transaction_ids),
+        "address_from": address_json(address),
+        "async": False,
+    }
+
+
+def manifest_from_json(data: Mapping[str, Any]) -> Manifest:
+    return Manifest(
+        manifest_id=str(data.get("object_id") or ""),
+        carrier_account=str(data.get("carrier_account") or ""),
+        ship_date=str(data.get("shipment_date") or "")[:10],
+        transaction_ids=tuple(str(t) for t in data.get("transactions") or ()),
+        status=str(data.get("status") or ""),
+        documents=tuple(str(d) for d in data.get("documents") or ()),
+        errors=tuple(str(e) for e in data.get("errors") or ()),
+    )
+
+
+def pickup_json(
+    *,
+    carrier_account: str,
+    transaction_ids: Sequence[str],
+    start: datetime,
+    end: datetime,
+    address: Address,
+    metadata: str,
+) -> Json:
+    """Body of POST /pickups (PickupBase): where, when and which labels."""
+    return {
+        "carrier_account": carrier_account,
+        "location": {"address": address_json(address), "building_location_type": "Front Door"},
+        "transactions": list(transaction_ids),
+        "requested_start_time": start.isoformat(),
+        "requested_end_time": end.isoformat(),
+        "metadata": metadata[:100],
+    }
+
+
+def pickup_from_json(data: Mapping[str, Any]) -> Pickup:
+    def moment(key: str) -> datetime:
+        text = str(data.get(key) or data.get(key.replace("confirmed", "requested")) or "")
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    return Pickup(
+        pickup_id=str(data.get("object_id") or ""),
+        status=str(data.get("status") or ""),
+        confirmation_code=str(data.get("confirmation_code") or ""),
+        start=moment("confirmed_start_time"),
+        end=moment("confirmed_end_time"),
+        transaction_ids=tuple(str(t) for t in data.get("transactions") or ()),
+        metadata=str(data.get("metadata") or ""),
     )

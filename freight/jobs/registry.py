@@ -67,6 +67,7 @@ HANDLER_MODULES = (
     "freight.notifications.jobs",
     "freight.credits.jobs",
     "freight.payments.jobs",
+    "freight.closeout.jobs",
 )
 
 

@@ -11,7 +11,9 @@ Every step can be re-run after a crash and converges to one label and at most on
 - the capture carries the key `capture:<payment id>`, so a replay never captures twice;
 - a quote that stopped being accepted meanwhile gets any stray label voided and its hold released;
 - a quoted label is bought only while its card hold is authorized (a lapsed hold waits for the
-  customer to confirm the new one).
+  customer to confirm the new one);
+- an inbound return label (freight.inbound) goes through the same steps, re-rated with its own
+  request (customer → depot, return flag, RR number as reference) and never ships the RR.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from sqlalchemy.orm import Session
 from carriers.errors import CarrierRejected, CarrierUnavailable, RateNotFound
 from carriers.port import CarrierPort
 from carriers.types import Label, Rate
+from freight.inbound import service as inbound
+from freight.inbound.rating import inbound_request
+from freight.inbound.rules import PURPOSE as INBOUND_LABEL
 from freight.jobs.registry import JobContext
 from freight.money import Money
 from freight.notifications import hooks
@@ -161,7 +166,8 @@ def _buy(ctx: JobContext, shipment: Shipment, rate: Rate) -> Label:
 def _fresh_rate(ctx: JobContext, shipment: Shipment, rr: RepairRequest) -> Rate:
     """Re-rate; keep the same carrier service when it is still offered, else apply the rule.
     A carrier that could not answer this time (carrier_timeout) is waited for, not replaced."""
-    rates = _carrier(ctx).rate(rate_request(rr, shipment, ctx.settings))
+    build = inbound_request if shipment.purpose == INBOUND_LABEL else rate_request
+    rates = _carrier(ctx).rate(build(rr, shipment, ctx.settings))
     same = [
         r
         for r in rates
@@ -221,6 +227,9 @@ def record_label(
     documents.keep(session, _carrier(ctx), shipment, label)
     if shipment.status == "UNKNOWN":
         shipment.status = "PRE_TRANSIT"
+    if shipment.purpose == INBOUND_LABEL:
+        inbound.labeled(shipment, rr, now=ctx.now)  # the RR waits for its unit: not shipped
+        return
     if can_transition(rr.status, RRStatus.SHIPPED):
         rule = str(shipment.freight_terms.get("rule", ""))  # the terms decided once, in the core
         rr_repo.add_history(

@@ -196,6 +196,7 @@ def rate_json(rate: Rate) -> dict[str, Any]:
         "estimated_days": rate.estimated_days,
         "shipment_id": rate.shipment_id,
         "created_at": rate.created_at.isoformat() if rate.created_at else None,
+        "carrier_account": rate.carrier_account,
     }
 
 
@@ -209,6 +210,7 @@ def rate_from(data: dict[str, Any]) -> Rate:
         estimated_days=data.get("estimated_days"),
         shipment_id=str(data.get("shipment_id") or ""),
         created_at=datetime.fromisoformat(data["created_at"]) if data.get("created_at") else None,
+        carrier_account=data.get("carrier_account"),
     )
 
 

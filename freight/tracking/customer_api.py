@@ -11,6 +11,7 @@ from freight.claims.reports import Photo, report_damage
 from freight.claims.schemas import DamageReportOut
 from freight.claims.views import claim_public
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, rr_access
+from freight.inbound.service import carton_with_label
 from freight.problems import problem_responses
 from freight.repairs.service import get_rr
 from freight.tracking import lookup as lookup_service
@@ -57,10 +58,11 @@ def track(rr_number: str, who: PrincipalDep, session: SessionDep, now: NowDep) -
 def carton_label(
     rr_number: str, who: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """A PDF to tape on the carton: RR number large and as a barcode, depot address, no COD."""
+    """A PDF to tape on the carton: RR number large and as a barcode, depot address, no COD;
+    then the carrier's return label once one was bought from the RR (inbound label)."""
     rr_access(who, rr_number)
     rr = get_rr(session, rr_number)
-    pdf = carton_label_pdf(rr.rr_number, settings)
+    pdf = carton_with_label(session, rr, carton_label_pdf(rr.rr_number, settings))
     return Response(
         pdf, media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{rr.rr_number}-carton-label.pdf"'},

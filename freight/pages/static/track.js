@@ -64,6 +64,7 @@
     if (t.refund) $("refund").textContent = t.refund.status === "refunded"
       ? `Refunded ${t.refund.refund.amount} ${t.refund.refund.currency}: the price ${t.refund.price.amount} less the restocking fee ${t.refund.restocking_fee.amount}.`
       : `Refund of ${t.refund.refund.amount} ${t.refund.refund.currency} (price less the restocking fee): ${t.refund.status}.`;
+    loadInboundLabel(t.status);
     $("inbound-card").hidden = false;
     $("inbound").innerHTML = (t.inbound || []).map(shipmentHtml).join("") || "<p>No tracking number yet.</p>";
     const outbound = t.outbound || [];
@@ -91,6 +92,42 @@
       `<ul>${(c.evidence || []).map((e) => `<li>${RRF.esc(e)}</li>`).join("")}</ul></div>`).join("");
   }
 
+  function inboundLabel(l, status) {
+    const card = $("inbound-label-card");
+    card.hidden = !(status === "issued" || l.state !== "none");
+    $("inbound-label-form").hidden = !(status === "issued" && ["none", "quote_lapsed", "failed", "voided"].includes(l.state));
+    $("inbound-label-rates").innerHTML = (l.rates || []).map((r) =>
+      `<li>${RRF.esc(r.carrier)} ${RRF.esc(r.service)}: ${RRF.esc(money(r.amount))}` +
+      `${r.estimated_days ? ", about " + RRF.esc(r.estimated_days) + " days" : ""}</li>`).join("");
+    const terms = l.freight_terms ? l.freight_terms.reason + " " : "";
+    const states = {
+      none: "Buy a prepaid return label to send your unit to the repair depot.",
+      quoted: `${terms}Accept the freight quote below to buy the label.`,
+      quote_lapsed: "The label's quote expired; get a new one.",
+      purchasing: `${terms}Your return label is being bought.`,
+      labeled: `Return label bought: ${l.carrier || ""} ${l.tracking_number || ""} ` +
+        `(reference ${l.reference || rr}). It is printed with your carton label; we track it for you.`,
+      failed: `The carrier refused the label: ${l.error || ""}`,
+    };
+    $("inbound-label-state").textContent = states[l.state] || l.state;
+    $("inbound-label-rates").hidden = l.state === "labeled";
+  }
+
+  async function loadInboundLabel(status) {
+    const res = await RRF.api("GET", base + "/inbound-label", null, token);
+    if (res.ok) inboundLabel(res.data, status);
+  }
+
+  $("inbound-label-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("inbound-label-error").hidden = true;
+    const num = (id) => Number($(id).value);
+    const parcel = {weight: num("il-weight"), length: num("il-length"), width: num("il-width"),
+      height: num("il-height"), distance_unit: "in", mass_unit: "lb"};
+    const res = await RRF.api("POST", base + "/inbound-label", {parcel}, token);
+    if (!res.ok) { RRF.showError("inbound-label-error", res.data); return; }
+    load();
+  });
   $("carton-label").addEventListener("click", () => RRF.download(base + "/carton-label", token, rr + "-carton.pdf"));
   $("accept-quote").addEventListener("submit", async (ev) => {
     ev.preventDefault();

@@ -1,0 +1,1 @@
+"""Inbound return labels bought from the RR (issue 17 §1)."""
