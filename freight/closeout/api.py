@@ -88,7 +88,13 @@ def end_of_day(
     settings: SettingsDep,
     now: NowDep,
     day: Annotated[
-        str | None, Query(alias="date", pattern=r"^\d{4}-\d{2}-\d{2}$", max_length=10)
+        str | None,
+        Query(
+            alias="date",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            max_length=10,
+            json_schema_extra={"format": "date"},
+        ),
     ] = None,
 ) -> EndOfDayOut:
     """Each carrier's labels of the day (YYYY-MM-DD, default today), what is manifested, and
