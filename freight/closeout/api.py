@@ -18,6 +18,7 @@ from freight.closeout.schemas import (
     pickup_out,
 )
 from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
+from freight.errors import invalid
 from freight.policy import business_calendar
 from freight.problems import problem_responses
 
@@ -86,8 +87,20 @@ def end_of_day(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[
+        str | None,
+        Query(
+            alias="date",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            max_length=10,
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
 ) -> EndOfDayOut:
-    """Each carrier's labels of the day, what is manifested, and the pickup window."""
-    when = day or business_calendar(settings).local_date(now)
+    """Each carrier's labels of the day (YYYY-MM-DD, default today), what is manifested, and
+    the pickup window."""
+    try:
+        when = date.fromisoformat(day) if day else business_calendar(settings).local_date(now)
+    except ValueError as exc:
+        raise invalid("date", "not a calendar date (YYYY-MM-DD)") from exc
     return service.day_summary(session, day=when, settings=settings)

@@ -3,7 +3,7 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   let day = null;
-  const time = (iso) => iso ? new Date(iso).toLocaleTimeString([], {hour: "2-digit", minute: "2-digit", timeZone: day.timezone}) : "";
+  const time = (iso) => iso ? new Date(iso).toLocaleTimeString("en-GB", {hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: day.timezone}) : "";
 
   function pickupText(p) {
     if (!p) return "none";
