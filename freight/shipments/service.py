@@ -271,8 +271,7 @@ def void_shipment(
 ) -> Shipment:
     """Void an unused label (carrier refund); a captured charge is refunded in the background."""
     shipment = get_shipment(session, shipment_id, lock=True)
-    rr = session.get(RepairRequest, shipment.rr_id, with_for_update=True)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, shipment.rr_id, with_for_update=True)
     _check_voidable(shipment, rr)
     try:
         refund = voiding.request_refund(session, carrier, shipment, enqueue=enqueue)

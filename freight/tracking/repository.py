@@ -57,9 +57,7 @@ def rr_of(session: Session, shipment: Shipment, *, lock: bool = False) -> Repair
     stmt = select(RepairRequest).where(RepairRequest.id == shipment.rr_id)
     if lock:
         stmt = stmt.with_for_update()
-    rr = session.scalar(stmt)
-    assert rr is not None  # foreign key
-    return rr
+    return session.scalars(stmt).one()  # the foreign key keeps it there
 
 
 def due_for_poll(session: Session, *, quiet_before: datetime, limit: int) -> Sequence[Shipment]:

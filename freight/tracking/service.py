@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from carriers.errors import CarrierError
-from carriers.types import TrackingInfo
+from carriers.types import Incident, TrackingInfo
 from freight.claims.rules import incident_claim
 from freight.claims.service import ClaimSignal, flag
 from freight.errors import ConflictError, invalid
@@ -135,7 +135,7 @@ def apply_tracking_update(
     if not was_delivered:
         _delivery(session, rr, shipment, actor=f"carrier:{source}")
     if info.incident is not None:
-        _incident(session, rr, shipment, info, now=ctx.now, source=source)
+        _incident(session, rr, shipment, info.incident, now=ctx.now, source=source)
     log.info("tracking.update.applied shipment=%s status=%s new_events=%d source=%s",
              shipment.id, shipment.status, added, source)  # fmt: skip
 
@@ -272,11 +272,9 @@ def _delivery(session: Session, rr: RepairRequest, shipment: Shipment, *, actor:
 
 
 def _incident(
-    session: Session, rr: RepairRequest, shipment: Shipment, info: TrackingInfo, *,
+    session: Session, rr: RepairRequest, shipment: Shipment, incident: Incident, *,
     now: datetime, source: str,
 ) -> None:  # fmt: skip
-    incident = info.incident
-    assert incident is not None
     mapped = incident_claim(incident.kind)
     if mapped is None:
         return

@@ -49,8 +49,7 @@ def open_quote(session: Session, rr: RepairRequest, now: datetime) -> OpenQuoteO
     )
     if quote is None:
         return None
-    amount = MoneyOut.of(quote.amount, quote.currency)
-    assert amount is not None
+    amount = MoneyOut.known(quote.amount, quote.currency)
     return OpenQuoteOut(
         id=quote.id, shipment_id=quote.shipment_id, amount=amount, carrier=quote.carrier,
         service=quote.service, estimated_days=quote.estimated_days, expires_at=quote.expires_at,

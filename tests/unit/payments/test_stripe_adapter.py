@@ -102,7 +102,7 @@ class FakeStripe:
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         assert form["capture_method"] == "manual"
         n = len(self.intents) + 1
-        intent = {
+        intent: dict[str, Any] = {
             "id": f"pi_{n}", "object": "payment_intent", "amount": int(form["amount"]),
             "amount_capturable": 0, "amount_received": 0, "currency": form["currency"],
             "status": "requires_payment_method", "capture_method": "manual",
@@ -154,10 +154,10 @@ def fake() -> Iterator[tuple[FakeStripe, str]]:
     state = FakeStripe()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self._answer(*state.handle("GET", self.path, {}, None))
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length).decode()
             form = {k: v[0] for k, v in parse_qs(body).items()}
