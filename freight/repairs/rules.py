@@ -61,6 +61,10 @@ class RRStatus(StrEnum):
 
 
 _S = RRStatus
+
+# The unit is still with the customer: the RR is open and its unit has not reached the depot.
+AWAITING_UNIT = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT})
+
 TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
     {
         _S.ISSUED: frozenset({_S.INBOUND_IN_TRANSIT, _S.RECEIVED, _S.REJECTED, _S.CANCELLED}),

@@ -19,7 +19,7 @@ from freight.notifications.service import notify
 from freight.policy import terms_policy
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import RepairRequest
-from freight.repairs.rules import RRStatus, can_transition
+from freight.repairs.rules import AWAITING_UNIT, RRStatus, can_transition
 from freight.rules import RuleError
 from freight.settings import Settings
 from freight.shipments.models import Shipment, TrackingEvent
@@ -39,7 +39,7 @@ from freight.tracking.rules import (
 
 log = logging.getLogger("freight.tracking")
 SUBSCRIBE_TASK = "tracking.subscribe"
-REGISTRABLE = frozenset({RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT})
+REGISTRABLE = AWAITING_UNIT
 
 
 def register_inbound(
