@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from freight.carrier_registry import normalize_carrier
 from freight.claims.service import ClaimSignal, flag
 from freight.errors import ConflictError
 from freight.geo.rules import ExportRestrictedError
@@ -21,7 +22,7 @@ from freight.settings import Settings
 from freight.shipments.models import Shipment
 from freight.terms.rules import decide_terms
 from freight.tracking import repository as repo
-from freight.tracking.rules import normalize_carrier, normalize_tracking_number
+from freight.tracking.rules import normalize_tracking_number
 from freight.tracking.schemas import UnmatchedReceiptOut
 
 log = logging.getLogger("freight.tracking")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from carriers.errors import CarrierError
 from carriers.types import Incident, TrackingInfo
+from freight.carrier_registry import normalize_carrier
 from freight.claims.rules import incident_claim
 from freight.claims.service import ClaimSignal, flag
 from freight.errors import ConflictError, invalid
@@ -32,7 +33,6 @@ from freight.tracking.rules import (
     first_scan_decision,
     is_carrier_scan,
     merge_events,
-    normalize_carrier,
     normalize_tracking_number,
     tracking_state,
 )
