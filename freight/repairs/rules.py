@@ -78,6 +78,9 @@ TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
     }
 )
 
+# Awaiting the defective unit (no receipt yet): the receiving desk, inbound tracking and an advance
+# replacement (ADV-ELIGIBLE) all use this one set.
+RECEIVABLE = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT})
 _STAFF_CANCELLABLE = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT, _S.RECEIVED, _S.IN_REPAIR})
 _STAFF_MOVES = {_S.RECEIVED: _S.IN_REPAIR, _S.IN_REPAIR: _S.READY_TO_SHIP, _S.DELIVERED: _S.CLOSED}
 STAFF_TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(

@@ -20,6 +20,7 @@ from freight.policy import business_calendar, terms_policy
 from freight.repairs import repository as repo
 from freight.repairs.models import Receipt, RepairRequest
 from freight.repairs.rules import (
+    RECEIVABLE,
     ReceiptDecision,
     ReceiptInspection,
     RRStatus,
@@ -40,7 +41,6 @@ from freight.tracking.receiving import after_receipt  # claims, return-to-sender
 
 CLOSED_STATUSES = frozenset({RRStatus.CANCELLED, RRStatus.CLOSED, RRStatus.REFUNDED})
 _STATUS_VALUES = frozenset(s.value for s in RRStatus)
-RECEIVABLE = frozenset({RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT})
 
 
 def get_rr(session: Session, rr_number: str, *, lock: bool = False) -> RepairRequest:

@@ -16,7 +16,7 @@ from freight.notifications.service import notify
 from freight.policy import terms_policy
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import Receipt, RepairRequest
-from freight.repairs.rules import ReceiptDecision, RRStatus
+from freight.repairs.rules import RECEIVABLE, ReceiptDecision
 from freight.settings import Settings
 from freight.shipments.models import Shipment
 from freight.terms.rules import decide_terms
@@ -25,7 +25,6 @@ from freight.tracking.rules import normalize_carrier, normalize_tracking_number
 from freight.tracking.schemas import UnmatchedReceiptOut
 
 log = logging.getLogger("freight.tracking")
-RECEIVABLE = frozenset({RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT})
 
 
 def after_receipt(
