@@ -62,7 +62,8 @@ class RRStatus(StrEnum):
 
 _S = RRStatus
 
-# The unit is still with the customer: the RR is open and its unit has not reached the depot.
+# The unit is still with the customer: the RR is open and its unit has not reached the depot
+# (the receiving desk, inbound tracking and an advance replacement, ADV-ELIGIBLE, use this set).
 AWAITING_UNIT = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT})
 
 TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(

@@ -40,7 +40,6 @@ from freight.tracking.receiving import after_receipt  # claims, return-to-sender
 
 CLOSED_STATUSES = frozenset({RRStatus.CANCELLED, RRStatus.CLOSED, RRStatus.REFUNDED})
 _STATUS_VALUES = frozenset(s.value for s in RRStatus)
-RECEIVABLE = AWAITING_UNIT
 
 
 def get_rr(session: Session, rr_number: str, *, lock: bool = False) -> RepairRequest:
@@ -212,7 +211,7 @@ def record_receipt(
 ) -> tuple[RepairRequest, Receipt, ReceiptDecision]:
     """Receiving desk: accept (SLA clock starts, P-SLA) or reject with every P-REJECT reason."""
     rr = get_rr(session, rr_number, lock=True)
-    if rr.status not in RECEIVABLE:
+    if rr.status not in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; a receipt can only be logged "
             f"while it is issued or inbound_in_transit.",

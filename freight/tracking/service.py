@@ -39,7 +39,6 @@ from freight.tracking.rules import (
 
 log = logging.getLogger("freight.tracking")
 SUBSCRIBE_TASK = "tracking.subscribe"
-REGISTRABLE = AWAITING_UNIT
 
 
 def register_inbound(
@@ -68,7 +67,7 @@ def register_inbound(
             f"Tracking number {number} ({token}) is already registered on another Repair Request.",
             field="tracking_number",
         )
-    if rr.status not in REGISTRABLE:
+    if rr.status not in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; inbound tracking can only be added "
             "while it is issued or inbound_in_transit.",
