@@ -26,7 +26,8 @@ def test_the_default_worker_runs_sixteen_jobs_at_once_on_celerys_thread_pool() -
     assert _flag(worker_argv(eight, None), "--concurrency") == "8"
     assert _flag(worker_argv(eight, 3), "--concurrency") == "3"  # --concurrency wins
     prefork = Settings(worker_pool="prefork")
-    assert (_flag(worker_argv(prefork, None), "--pool"), _flag(worker_argv(prefork, None), "--concurrency")) == ("prefork", "2")  # fmt: skip
+    argv = worker_argv(prefork, None)
+    assert (_flag(argv, "--pool"), _flag(argv, "--concurrency")) == ("prefork", "2")
 
 
 def test_a_thread_pool_worker_holds_a_database_connection_per_thread() -> None:
@@ -63,4 +64,5 @@ def test_threads_starting_at_once_share_one_runtime(
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(seen) == 16 and len({id(rt) for rt in seen}) == 1
+    assert len(seen) == 16
+    assert len({id(rt) for rt in seen}) == 1
