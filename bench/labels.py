@@ -84,7 +84,7 @@ def wait_until(check: Any, timeout: float, what: str) -> None:
 def process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A child in its own process group; the whole group is terminated (then killed) on exit."""
     with log.open("ab") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own commands
+        proc = subprocess.Popen(
             cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:

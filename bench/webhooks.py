@@ -89,7 +89,7 @@ def process(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[subproce
     with log.open("ab") as out:
         proc = subprocess.Popen(
             cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )  # noqa: S603
+        )
     try:
         yield proc
     finally:
@@ -124,7 +124,7 @@ def wrk(url: str, duration: int, connections: int, script: Path) -> dict[str, fl
     ]  # fmt: skip
     out = subprocess.run(
         cmd, capture_output=True, text=True, check=True, timeout=duration + 60
-    ).stdout  # noqa: S603
+    ).stdout
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     n, secs, p50, p99, bad_status, sock_errors = line.split()[1:]
     return {

@@ -10,7 +10,7 @@ from carriers.sandbox.server import build_app
 from carriers.sandbox.transport import IN_PROCESS_BASE_URL, WsgiTransport
 from carriers.shippo.adapter import ShippoCarrier, build_session
 
-SANDBOX_API_KEY = "shippo_test_sandbox"  # noqa: S105 - the sandbox accepts any token
+SANDBOX_API_KEY = "shippo_test_sandbox"
 
 
 def build_carrier(config: CarrierConfig, gate: CallGate | None = None) -> CarrierPort:

@@ -14,6 +14,8 @@ from sqlalchemy import JSON, DateTime, Dialect, Engine, MetaData, String, create
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import Numeric, TypeDecorator, TypeEngine
 
+from freight.clock import utc_now
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -33,8 +35,8 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# Column defaults read the one clock (freight.clock); services take `now` as a parameter.
+utcnow = utc_now
 
 
 class UTCDateTime(TypeDecorator[datetime]):

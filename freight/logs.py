@@ -77,6 +77,7 @@ _REDACT: list[Redactor] = [Redactor()]
 def secret_values(settings: Settings) -> list[str]:
     """Every configured secret: keys, tokens, passwords (also those inside URLs)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     from freight.settings import SECRET_FIELDS
 
@@ -90,8 +91,8 @@ def secret_values(settings: Settings) -> list[str]:
         elif name.endswith("_url") and "@" in value:
             try:
                 values.append(make_url(value).password or "")
-            except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads (smtp://…): the shape rule
-                continue
+            except (ArgumentError, ValueError):  # not a URL SQLAlchemy reads (smtp://…)
+                continue  # the shape rule still masks it
     return values
 
 

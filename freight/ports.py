@@ -29,7 +29,21 @@ def carrier_config(settings: Settings) -> CarrierConfig:
         sandbox_webhook_signature_header=settings.shippo_webhook_signature_header,
         sandbox_latency_ms=settings.sandbox_latency_ms,
         sandbox_faults=settings.sandbox_faults,
+        rate_limit_overrides=label_budget(settings),
     )
+
+
+def label_budget(settings: Settings) -> dict[str, int]:
+    """FREIGHT_CARRIER_RATE_PER_MINUTE as the gate's budget for label purchases (POST
+    /transactions). A test key is held to Shippo's test limit (50); a live account's may be
+    raised, so a live key gets what the operator sets."""
+    from carriers import limits
+    from carriers.factory import SANDBOX_API_KEY
+
+    per_minute = settings.carrier_rate_per_minute
+    if limits.mode_of(settings.shippo_api_key or SANDBOX_API_KEY) == "test":
+        per_minute = min(per_minute, limits.limit_for("transactions", "write", "test"))
+    return {"transactions:write": per_minute}
 
 
 _carriers: dict[int, Any] = {}

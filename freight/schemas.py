@@ -121,6 +121,11 @@ class MoneyOut(BaseModel):
     def of(cls, amount: Decimal | None, currency: str | None) -> MoneyOut | None:
         if amount is None or currency is None:
             return None
+        return cls.known(amount, currency)
+
+    @classmethod
+    def known(cls, amount: Decimal, currency: str) -> MoneyOut:
+        """An amount that is always there (a quote's, a rate's)."""
         return cls(**Money(amount, currency).as_json())
 
 

@@ -157,6 +157,9 @@ class Settings(BaseSettings):
     carrier_max_retry_seconds: float = 60.0
     carrier_purchase_timeout_seconds: float = 75.0  # label purchases and refunds wait longer
     carrier_rate_limits: bool = True  # wait for Shippo's per-minute limits (shared by processes)
+    # Label purchases (POST /transactions) per minute for the whole service, every worker sharing
+    # the budget; default Shippo's published live limit (a test key is held to its own 50).
+    carrier_rate_per_minute: int = Field(default=500, ge=1)
     tracking_quiet_minutes: int = 360
     tracking_poll_batch: int = 200  # trackers refreshed per poll run (tracking.poll)
     sandbox_db: Path | None = None  # default: <data_dir>/sandbox-carrier.db

@@ -86,7 +86,7 @@ def _attempt(rt: Runtime, job_id: str, retries: int) -> tuple[str, float | None]
         )
     except jobs.JobBusyError as exc:
         return "retry", exc.retry_in
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a job's failure of any kind is recorded and retried or failed, never lost
         if not is_retryable(exc) or retries >= rt.settings.job_max_retries:
             return _fail(rt, job_id, exc, retries), None
         delay = backoff(retries, rt.settings)

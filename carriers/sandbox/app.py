@@ -42,7 +42,7 @@ class SandboxApp:
         self.store = store
         self._default_faults = faults.parse(faults_spec)
         self._default_latency = latency_ms
-        self._rng = random.Random(seed)
+        self._rng = random.Random(seed)  # noqa: S311 - seeded faults for repeatable tests, not secrets
         self._seed: str | None = None
         self._rate_limits = rate_limits
         self.router = Router()

@@ -92,7 +92,7 @@ class TimeoutSession(requests.Session):
         return limits.key_for(self._api_key, resource, verb), limit
 
     def _take(self, key: str, limit: int) -> None:
-        assert self.gate is not None
+        assert self.gate is not None  # noqa: S101 - _budget gives a key only with a gate
         try:
             self.gate.acquire(
                 key, limit=limit, period=limits.PERIOD_SECONDS, max_wait=self._max_wait
@@ -101,7 +101,7 @@ class TimeoutSession(requests.Session):
             raise RateLimited(f"rate limit: {exc}") from exc
 
     def _close(self, key: str, response: requests.Response) -> None:
-        assert self.gate is not None
+        assert self.gate is not None  # noqa: S101 - _budget gives a key only with a gate
         until = reset_at(response.headers, self._clock())
         log.warning(
             "carrier.throttled",

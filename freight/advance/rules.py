@@ -1,7 +1,7 @@
 """Advance replacement (P-REPLACE with a saved card): who may have one, what it costs, and when
 the card is released or charged. Pure.
 
-- ADV-ELIGIBLE: a repair RR still waiting for its defective unit (`RECEIVABLE`: issued or
+- ADV-ELIGIBLE: a repair RR still waiting for its defective unit (`AWAITING_UNIT`: issued or
   inbound_in_transit) and not out of warranty may have its replacement shipped first.
 - ADV-PRICE: the replacement's list price by part number (`FREIGHT_REPLACEMENT_PRICES`, e.g.
   `{"ALT-GW-400": "249.00 USD"}`); a part without a price cannot be offered.
@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from freight.money import Money, MoneyError
-from freight.repairs.rules import RECEIVABLE
+from freight.repairs.rules import AWAITING_UNIT
 from freight.rules import Decision, RuleError
 
 ELIGIBLE = "ADV-ELIGIBLE"
@@ -95,7 +95,7 @@ def check_eligible(*, kind: str, status: str, warranty_status: str | None) -> De
             "A return for credit is refunded, not replaced in advance.", rule=ELIGIBLE,
             field="kind",
         )  # fmt: skip
-    if status not in RECEIVABLE:
+    if status not in AWAITING_UNIT:
         raise RuleError(
             f"The Repair Request is '{status}'; an advance replacement is shipped only while "
             "the defective unit is still to come (issued or inbound_in_transit).",

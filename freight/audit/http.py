@@ -83,7 +83,7 @@ def record_failure(request: Request, exc: BaseException, *, now: datetime) -> No
     try:
         with session_scope(request.app.state.session_factory) as session:
             _write(session, request, principal, status, detail=detail, now=now)
-    except Exception:  # noqa: BLE001 - the caller's own error is the one to answer with
+    except Exception:
         log.exception("audit.record_failed")
 
 

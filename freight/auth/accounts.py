@@ -27,7 +27,7 @@ from freight.auth.service import SignedIn, start_session
 from freight.errors import AppError, ConflictError, NotFoundError, TooManyRequestsError, invalid
 from freight.settings import Settings
 
-SET_PASSWORD_PATH = "/set-password"
+SET_PASSWORD_PATH = "/set-password"  # noqa: S105 - a URL path
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,9 @@ from freight.auth import accounts, service
 from freight.clock import utc_now
 from freight.errors import AppError
 from freight.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from freight.auth.models import User
 
 ROLE_CHOICES = ["staff", "finance", "admin"]
 
@@ -119,10 +123,7 @@ def users_list(_: argparse.Namespace) -> int:
     return _run(work)
 
 
-def _status(user: object, now: datetime) -> str:
-    from freight.auth.models import User
-
-    assert isinstance(user, User)
+def _status(user: User, now: datetime) -> str:
     if user.disabled_at is not None:
         return "disabled"
     if user.password_hash is None:

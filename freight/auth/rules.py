@@ -19,7 +19,7 @@ from typing import Literal
 
 Role = Literal["staff", "finance", "admin"]
 ROLES: tuple[Role, ...] = ("staff", "finance", "admin")
-STAFF_TOKEN_PREFIX = "rrf_"
+STAFF_TOKEN_PREFIX = "rrf_"  # noqa: S105 - the public prefix of tokens, not a token
 CSRF_HEADER = "X-CSRF-Token"
 SESSION_COOKIE = "rrf_session"  # HttpOnly: the session id
 CSRF_COOKIE = "csrf_token"  # readable by the pages' script (double submit)

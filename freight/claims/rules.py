@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
+from freight.carrier_registry import display_name
 from freight.rules import Decision, RuleError, TransitionError
 
 Basis = Literal["delivery", "mailing", "pickup"]
@@ -20,7 +21,6 @@ Filer = Literal["customer", "sender", "vendor"]
 class ClaimDeadline:
     """Days a carrier allows for a claim, counted from the basis event."""
 
-    label: str
     days: int
     basis: Basis
     international_days: int | None = None  # when the international limit differs
@@ -36,11 +36,11 @@ DEFAULT_CARRIER = "default"
 # SPEC §5 defaults; keys are Shippo carrier tokens (lower case).
 CLAIM_DEADLINES: Mapping[str, ClaimDeadline] = MappingProxyType(
     {
-        "ups": ClaimDeadline("UPS", 60, "delivery"),
-        "fedex": ClaimDeadline("FedEx", 60, "delivery", international_days=21),
-        "usps": ClaimDeadline("USPS", 60, "mailing"),
-        "dhl_express": ClaimDeadline("DHL Express", 30, "pickup"),
-        DEFAULT_CARRIER: ClaimDeadline("", 30, "delivery"),
+        "ups": ClaimDeadline(60, "delivery"),
+        "fedex": ClaimDeadline(60, "delivery", international_days=21),
+        "usps": ClaimDeadline(60, "mailing"),
+        "dhl_express": ClaimDeadline(30, "pickup"),
+        DEFAULT_CARRIER: ClaimDeadline(30, "delivery"),
     }
 )
 
@@ -59,11 +59,6 @@ _ARGUMENT: Mapping[Basis, str] = {
     "mailing": "mailed_at",
     "pickup": "picked_up_at",
 }
-
-
-def _carrier_label(carrier: str, rule: ClaimDeadline) -> str:
-    """The carrier's display name ("canada_post" → "Canada Post" for unknown tokens)."""
-    return rule.label or carrier.replace("_", " ").strip().title() or "Carrier"
 
 
 def _date_of(moment: datetime, name: str) -> date:
@@ -96,7 +91,8 @@ def claim_file_by(
     moment = known[used] if used else None
     start = _date_of(moment, _ARGUMENT[used]) if moment is not None and used else today
     scope = " (international)" if international and rule.international_days is not None else ""
-    sentence = f"{_carrier_label(token, rule)}: within {days} days after {rule.basis}{scope}"
+    name = display_name(token, unknown="Carrier")
+    sentence = f"{name}: within {days} days after {rule.basis}{scope}"
     if used != rule.basis:
         counted = f"counted from {used}" if used else "counted from today"
         sentence += f" (no {rule.basis} date known, {counted})"

@@ -69,8 +69,7 @@ def pay_refund(session: Session, *, refund_id: str, payments: PaymentsPort, now:
     record = repo.get(session, refund_id, lock=True)
     if record is None or record.status != "pending":
         return  # already paid (or given up): a rerun changes nothing
-    rr = session.get(RepairRequest, record.rr_id, with_for_update=True)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, record.rr_id, with_for_update=True)
     if rr.status != RRStatus.RECEIVED:  # e.g. staff cancelled it meanwhile: pay nothing
         record.status, record.updated_at = "failed", now
         record.failure_reason = f"The Repair Request is {rr.status}; no refund was made."

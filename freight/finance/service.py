@@ -43,9 +43,9 @@ def reconciliation(
     payments = repo.payments_for(session, [q.id for qs in quotes.values() for q in qs])
     lines = repo.lines_for(session, ids)
     holds = quotes_repo.holds_for(session, [p.id for p in payments.values()])
-    credits = credits_repo.between(session, start, end)
+    credit_refunds = credits_repo.between(session, start, end)
     numbers = repo.rr_numbers(
-        session, sorted({s.rr_id for s in shipments} | {c.rr_id for c in credits})
+        session, sorted({s.rr_id for s in shipments} | {c.rr_id for c in credit_refunds})
     )
     rows = [
         ledger_row(
@@ -63,7 +63,7 @@ def reconciliation(
     return rows + [
         credit_row(CreditInput(c.id, numbers.get(c.rr_id, ""), c.created_at, c.status, c.currency,
                                c.price, c.fee, c.refund))
-        for c in credits
+        for c in credit_refunds
     ]  # fmt: skip
 
 

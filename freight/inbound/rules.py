@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from freight.repairs.rules import RRStatus
 from freight.rules import RuleError
 
-AWAITING_UNIT = frozenset({"issued"})
+# awaits its unit and nothing is on the way yet (a label for a unit already sent is not sold)
+SELLABLE = frozenset({RRStatus.ISSUED})
 PURPOSE = "inbound_label"
 RMA_MAX, REFERENCE_MAX = 40, 50
 
@@ -31,7 +33,7 @@ class InboundPayer:
 
 def check_awaiting_unit(status: str, rr_number: str) -> None:
     """P-INLABEL: raise unless the RR still waits for its unit to be sent."""
-    if status not in AWAITING_UNIT:
+    if status not in SELLABLE:
         raise RuleError(
             f"Repair Request {rr_number} is '{status}': an inbound label is sold only while the "
             "RR awaits its unit (issued, nothing sent yet).",

@@ -48,8 +48,7 @@ class InboundLabelOut(BaseModel):
 
 
 def rate_out(data: dict[str, Any]) -> RateOut:
-    amount = MoneyOut.of(Decimal(str(data["amount"])), str(data["currency"]))
-    assert amount is not None
+    amount = MoneyOut.known(Decimal(str(data["amount"])), str(data["currency"]))
     return RateOut(
         carrier=data["carrier"], service=data["service"], amount=amount,
         estimated_days=data.get("estimated_days"),

@@ -57,8 +57,7 @@ def enqueue(session: Session, *, task: str, args: dict[str, Any], key: str) -> J
             raise LookupError(f"job key {key!r} conflicted but no job has it")
         return existing
     remember(session, job_id)
-    job = session.get(Job, job_id)
-    assert job is not None
+    job = session.get_one(Job, job_id)
     return job
 
 

@@ -93,8 +93,7 @@ def waiting_intent(
 def get_quote(quote_id: str, who: PrincipalDep, session: SessionDep) -> QuoteOut:
     """One quote with its payment (staff, or the RR's customer)."""
     quote = service.get_quote(session, quote_id)
-    rr = session.get(RepairRequest, quote.rr_id)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, quote.rr_id)
     rr_access(who, rr.rr_number)
     return quote_out(quote, rr.rr_number, repo.payment_for(session, quote.id))
 

@@ -140,8 +140,7 @@ def apply_intent(
         from freight.quotes.holds import apply_renewal
 
         return apply_renewal(session, payments, payment, hold, intent, now=now)
-    quote = session.get(Quote, payment.quote_id)
-    assert quote is not None
+    quote = session.get_one(Quote, payment.quote_id)
     if intent.status == "requires_capture":
         return _held(session, payments, quote, payment, hold, intent, now=now)
     if intent.status in UNCONFIRMED:
@@ -186,8 +185,7 @@ def _held(
     payment.payment_method_ref = intent.payment_method or payment.payment_method_ref
     hold.status, hold.failure_reason = "authorized", None
     quote.status = rules.ACCEPTED
-    shipment = session.get(Shipment, quote.shipment_id, with_for_update=True)
-    assert shipment is not None
+    shipment = session.get_one(Shipment, quote.shipment_id, with_for_update=True)
     shipment.state = shipment_rules.PURCHASING
     enqueue(
         session,

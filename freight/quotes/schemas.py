@@ -63,8 +63,11 @@ class CheckoutOut(QuoteOut):
 
 def payment_out(payment: Payment | None) -> PaymentOut | None:
     """The card hold as users see it (never card details: we never have them)."""
-    if payment is None:
-        return None
+    return None if payment is None else payment_shown(payment)
+
+
+def payment_shown(payment: Payment) -> PaymentOut:
+    """The card hold of a payment that exists."""
     held = payment.authorized_at is not None or payment.status in ("authorized", "captured")
     return PaymentOut(
         status=payment.status,
@@ -77,8 +80,7 @@ def payment_out(payment: Payment | None) -> PaymentOut | None:
 
 def quote_out(quote: Quote, rr_number: str, payment: Payment | None) -> QuoteOut:
     """A quote with its payment."""
-    amount = MoneyOut.of(quote.amount, quote.currency)
-    assert amount is not None
+    amount = MoneyOut.known(quote.amount, quote.currency)
     return QuoteOut(
         id=quote.id,
         shipment_id=quote.shipment_id,

@@ -108,8 +108,7 @@ def expire_due(session: Session, *, now: datetime) -> int:
 
 
 def check_customer(session: Session, quote: Quote, principal: Principal) -> RepairRequest:
-    rr = session.get(RepairRequest, quote.rr_id)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, quote.rr_id)
     if principal.kind != "customer":
         raise ForbiddenError("Only the Repair Request's customer can accept its freight quote.")
     if principal.rr_number != rr.rr_number:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from freight.quotes import repository as repo
 from freight.quotes.models import Payment, Quote
-from freight.quotes.schemas import PaymentReceiptOut, payment_out
+from freight.quotes.schemas import PaymentReceiptOut, payment_shown
 from freight.repairs.models import RepairRequest
 from freight.schemas import MoneyOut
 
@@ -26,10 +26,8 @@ def receipts(session: Session, rr: RepairRequest) -> list[PaymentReceiptOut]:
 
 
 def _receipt(session: Session, quote: Quote, payment: Payment) -> PaymentReceiptOut:
-    shown = payment_out(payment)
-    assert shown is not None
-    amount = MoneyOut.of(quote.amount, quote.currency)
-    assert amount is not None
+    shown = payment_shown(payment)
+    amount = MoneyOut.known(quote.amount, quote.currency)
     waits = payment.status in ("authorized", "cancelled") and quote.status == "accepted"
     renewal = repo.pending_renewal(session, payment.id) if waits else None
     message = None

@@ -8,8 +8,6 @@ from fastapi import APIRouter, Query
 
 from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
 from freight.errors import FieldError, ValidationFailedError
-from freight.geo.rules import ExportRestrictedError
-from freight.policy import terms_policy
 from freight.problems import problem_responses
 from freight.repairs import service
 from freight.repairs.replacement import replace_unit
@@ -25,9 +23,8 @@ from freight.repairs.schemas import (
     StatusChangeIn,
 )
 from freight.repairs.views import rr_out
-from freight.rules import RuleError
 from freight.schemas import FreightTermsOut, country_field
-from freight.terms.rules import decide_terms
+from freight.terms.service import terms_for
 
 router = APIRouter(prefix="/api/v1", tags=["repair requests"])
 
@@ -39,17 +36,9 @@ def freight_terms(body: FreightTermsIn, _: StaffDep, settings: SettingsDep) -> F
         country = country_field(body.country)
     except ValueError as exc:
         raise ValidationFailedError(str(exc), [FieldError("country", str(exc))]) from exc
-    try:
-        terms = decide_terms(
-            direction=body.direction, country=country, kind=body.kind, purpose=body.purpose,
-            policy=terms_policy(settings),
-        )  # fmt: skip
-    except ExportRestrictedError as exc:
-        raise ValidationFailedError(
-            str(exc), [FieldError("country", str(exc))], rule="P-EXPORT"
-        ) from exc
-    except RuleError as exc:
-        raise ValidationFailedError(str(exc), [FieldError(exc.field or "body", str(exc))]) from exc
+    terms = terms_for(
+        settings, direction=body.direction, country=country, kind=body.kind, purpose=body.purpose
+    )
     return FreightTermsOut(**terms.as_json())
 
 

@@ -61,6 +61,11 @@ class RRStatus(StrEnum):
 
 
 _S = RRStatus
+
+# The unit is still with the customer: the RR is open and its unit has not reached the depot
+# (the receiving desk, inbound tracking and an advance replacement, ADV-ELIGIBLE, use this set).
+AWAITING_UNIT = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT})
+
 TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
     {
         _S.ISSUED: frozenset({_S.INBOUND_IN_TRANSIT, _S.RECEIVED, _S.REJECTED, _S.CANCELLED}),
@@ -78,9 +83,6 @@ TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
     }
 )
 
-# Awaiting the defective unit (no receipt yet): the receiving desk, inbound tracking and an advance
-# replacement (ADV-ELIGIBLE) all use this one set.
-RECEIVABLE = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT})
 _STAFF_CANCELLABLE = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT, _S.RECEIVED, _S.IN_REPAIR})
 _STAFF_MOVES = {_S.RECEIVED: _S.IN_REPAIR, _S.IN_REPAIR: _S.READY_TO_SHIP, _S.DELIVERED: _S.CLOSED}
 STAFF_TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(

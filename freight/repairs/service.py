@@ -13,14 +13,13 @@ from sqlalchemy.orm import Session
 from freight.agreement.rules import Agreement
 from freight.credits.service import start_refund
 from freight.errors import ConflictError, FieldError, NotFoundError, ValidationFailedError, invalid
-from freight.geo.rules import ExportRestrictedError
 from freight.limits import ROW_ID_MAX
 from freight.notifications.service import notify
-from freight.policy import business_calendar, terms_policy
+from freight.policy import business_calendar
 from freight.repairs import repository as repo
 from freight.repairs.models import Receipt, RepairRequest
 from freight.repairs.rules import (
-    RECEIVABLE,
+    AWAITING_UNIT,
     ReceiptDecision,
     ReceiptInspection,
     RRStatus,
@@ -35,7 +34,7 @@ from freight.repairs.rules import (
 from freight.repairs.schemas import ReceiptIn, RepairRequestIn
 from freight.repairs.warranty_check import purchase_date_of, receipt_warranty
 from freight.settings import Settings
-from freight.terms.rules import FreightTerms, decide_terms
+from freight.terms.service import outbound_terms
 from freight.text import refuse_control_characters
 from freight.tracking.receiving import after_receipt  # claims, return-to-sender draft, email
 
@@ -49,15 +48,6 @@ def get_rr(session: Session, rr_number: str, *, lock: bool = False) -> RepairReq
     if rr is None:
         raise NotFoundError(f"Repair Request {rr_number} does not exist.", rr_number=rr_number)
     return rr
-
-
-def outbound_terms(rr_kind: str, country: str, settings: Settings) -> FreightTerms:
-    """Who pays the return trip to this country (P-NA / P-QUOTE / P-EXPORT)."""
-    purpose = "return_to_sender" if rr_kind == "credit_return" else "repair_return"
-    return decide_terms(
-        direction="outbound", country=country, kind=rr_kind,  # type: ignore[arg-type]
-        purpose=purpose, policy=terms_policy(settings),  # type: ignore[arg-type]
-    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -107,12 +97,7 @@ def open_rr(
             f"({existing.rr_number}, {existing.status}); one RR per serial number (P-SERIAL).",
             rr_number=existing.rr_number,
         )
-    try:
-        terms = outbound_terms(data.kind, data.return_address.country, settings)
-    except ExportRestrictedError as exc:
-        raise ValidationFailedError(
-            str(exc), [FieldError("return_address.country", str(exc))], rule="P-EXPORT"
-        ) from exc
+    terms = outbound_terms(settings, kind=data.kind, country=data.return_address.country)
     rr = RepairRequest(
         rr_number=_unique_rr_number(session),
         kind=data.kind,
@@ -226,7 +211,7 @@ def record_receipt(
 ) -> tuple[RepairRequest, Receipt, ReceiptDecision]:
     """Receiving desk: accept (SLA clock starts, P-SLA) or reject with every P-REJECT reason."""
     rr = get_rr(session, rr_number, lock=True)
-    if rr.status not in RECEIVABLE:
+    if rr.status not in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; a receipt can only be logged "
             f"while it is issued or inbound_in_transit.",

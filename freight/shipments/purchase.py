@@ -58,8 +58,7 @@ def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     shipment = repo.get(session, shipment_id, lock=True)
     if shipment is None or shipment.state in _DONE:
         return
-    rr = session.get(RepairRequest, shipment.rr_id, with_for_update=True)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, shipment.rr_id, with_for_update=True)
     quote = quotes_repo.latest_for_shipment(session, shipment.id)
     payment = quotes_repo.payment_for(session, quote.id, lock=True) if quote is not None else None
     if quote is not None and quote.status != quote_rules.ACCEPTED:

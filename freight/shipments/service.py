@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,10 +23,9 @@ from freight.errors import (
     ValidationFailedError,
     invalid,
 )
-from freight.geo.rules import CountryError, ExportRestrictedError
 from freight.jobs.service import enqueue
 from freight.money import Money
-from freight.policy import business_calendar, terms_policy
+from freight.policy import business_calendar
 from freight.quotes import repository as quotes_repo
 from freight.quotes import service as quotes
 from freight.repairs import repository as rr_repo
@@ -40,7 +39,8 @@ from freight.shipments import repository as repo
 from freight.shipments.models import Shipment
 from freight.shipments.rating import apply_rate, customs_json, rate_request, validated
 from freight.shipments.schemas import OutboundShipmentIn
-from freight.terms.rules import FreightTerms, Kind, Purpose, decide_terms
+from freight.terms.rules import FreightTerms
+from freight.terms.service import outbound_terms
 
 log = logging.getLogger("freight.shipments")
 BUY_LABEL = "shipments.buy_label"
@@ -192,20 +192,7 @@ def _terms(rr: RepairRequest, purpose: str, settings: Settings) -> FreightTerms:
     country = str((rr.return_address or {}).get("country") or "").strip()
     if not country:
         raise invalid("return_address.country", "the RR's return address has no country")
-    try:
-        return decide_terms(
-            direction="outbound",
-            country=country,
-            kind=cast(Kind, rr.kind),
-            purpose=cast(Purpose, purpose),
-            policy=terms_policy(settings),
-        )
-    except ExportRestrictedError as exc:
-        raise ValidationFailedError(
-            str(exc), [FieldError("return_address.country", str(exc))], rule="P-EXPORT"
-        ) from exc
-    except CountryError as exc:
-        raise invalid("return_address.country", str(exc)) from exc
+    return outbound_terms(settings, kind=rr.kind, country=country, purpose=purpose)
 
 
 def _fill(
@@ -271,8 +258,7 @@ def void_shipment(
 ) -> Shipment:
     """Void an unused label (carrier refund); a captured charge is refunded in the background."""
     shipment = get_shipment(session, shipment_id, lock=True)
-    rr = session.get(RepairRequest, shipment.rr_id, with_for_update=True)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, shipment.rr_id, with_for_update=True)
     _check_voidable(shipment, rr)
     try:
         refund = voiding.request_refund(session, carrier, shipment, enqueue=enqueue)

@@ -85,8 +85,7 @@ def _bought(session: Session, ctx: Any, shipment: Shipment, transaction_id: str)
         label = ctx.carrier.get_label(transaction_id)
     except LabelPending:
         return "still queued"
-    rr = session.get(RepairRequest, shipment.rr_id, with_for_update=True)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, shipment.rr_id, with_for_update=True)
     purchase.record_label(session, ctx, shipment, rr, label)
     ctx.enqueue(
         session, task=purchase_record.BUY_LABEL, args={"shipment_id": shipment.id},

@@ -82,8 +82,7 @@ def settle(session: Session, shipment: Shipment, status: str, *, now: datetime) 
 
 
 def _rr(session: Session, shipment: Shipment) -> RepairRequest:
-    rr = session.get(RepairRequest, shipment.rr_id, with_for_update=True)
-    assert rr is not None
+    rr = session.get_one(RepairRequest, shipment.rr_id, with_for_update=True)
     return rr
 
 

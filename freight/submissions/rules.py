@@ -155,7 +155,7 @@ def sniff_document(head: bytes) -> tuple[str, str] | None:
 
 # The request-scoped token (like the lookup token, but for one request) ----------------------
 
-TOKEN_PREFIX = "sub."
+TOKEN_PREFIX = "sub."  # noqa: S105 - the public prefix of tokens, not a token
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,9 @@ from freight.errors import (
     NotFoundError,
     ValidationFailedError,
 )
-from freight.geo.rules import ExportRestrictedError
 from freight.notifications.service import base_context, send_email
 from freight.repairs import repository as rr_repo
 from freight.repairs.rules import credit_return_problems
-from freight.repairs.service import outbound_terms
 from freight.rules import TransitionError
 from freight.settings import Settings
 from freight.submissions import repository as repo
@@ -40,6 +38,7 @@ from freight.submissions.rules import (
     issue_token,
 )
 from freight.submissions.schemas import SubmissionIn
+from freight.terms.service import outbound_terms
 from freight.text import refuse_control_characters
 
 log = logging.getLogger("freight.submissions")
@@ -103,9 +102,9 @@ def _validate(data: SubmissionIn, settings: Settings) -> None:
             purchase_date=pop.purchase_date,
         )
     try:
-        outbound_terms(data.kind, data.return_address.country, settings)
-    except ExportRestrictedError as exc:
-        problems.append(("return_address.country", str(exc)))
+        outbound_terms(settings, kind=data.kind, country=data.return_address.country)
+    except ValidationFailedError as exc:  # P-EXPORT
+        problems += [(e.field, e.message) for e in exc.errors]
     if problems:
         raise ValidationFailedError(
             "; ".join(f"{f}: {m}" for f, m in problems), [FieldError(f, m) for f, m in problems]

@@ -9,11 +9,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from freight.repairs.models import RepairRequest
+from freight.repairs.rules import AWAITING_UNIT
 from freight.shipments.models import Shipment
 
 TERMINAL_TRACKING = ("DELIVERED", "RETURNED")
 NOT_TRACKED_STATES = ("draft", "voided", "failed", "rating", "quoted")
-AWAITING_INBOUND = ("issued", "inbound_in_transit")
 
 
 def by_tracking(
@@ -57,9 +57,7 @@ def rr_of(session: Session, shipment: Shipment, *, lock: bool = False) -> Repair
     stmt = select(RepairRequest).where(RepairRequest.id == shipment.rr_id)
     if lock:
         stmt = stmt.with_for_update()
-    rr = session.scalar(stmt)
-    assert rr is not None  # foreign key
-    return rr
+    return session.scalars(stmt).one()  # the foreign key keeps it there
 
 
 def due_for_poll(session: Session, *, quiet_before: datetime, limit: int) -> Sequence[Shipment]:
@@ -69,7 +67,7 @@ def due_for_poll(session: Session, *, quiet_before: datetime, limit: int) -> Seq
         select(Shipment)
         .join(RepairRequest, RepairRequest.id == Shipment.rr_id)
         .where(
-            or_(Shipment.direction != "inbound", RepairRequest.status.in_(AWAITING_INBOUND)),
+            or_(Shipment.direction != "inbound", RepairRequest.status.in_(AWAITING_UNIT)),
             Shipment.tracking_number.is_not(None),
             Shipment.carrier.is_not(None),
             Shipment.status.not_in(TERMINAL_TRACKING),
@@ -89,7 +87,7 @@ def inbound_for_desk(session: Session, *, delivered_only: bool, limit: int) -> S
         .join(RepairRequest, RepairRequest.id == Shipment.rr_id)
         .where(
             Shipment.direction == "inbound",
-            RepairRequest.status.in_(AWAITING_INBOUND),
+            RepairRequest.status.in_(AWAITING_UNIT),
         )
         .order_by(Shipment.delivered_at.is_(None), Shipment.delivered_at, Shipment.created_at)
         .limit(limit)

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from carriers.errors import CarrierError
-from carriers.types import TrackingInfo
+from carriers.types import Incident, TrackingInfo
+from freight.carrier_registry import normalize_carrier
 from freight.claims.rules import incident_claim
 from freight.claims.service import ClaimSignal, flag
 from freight.errors import ConflictError, invalid
@@ -19,7 +20,7 @@ from freight.notifications.service import notify
 from freight.policy import terms_policy
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import RepairRequest
-from freight.repairs.rules import RRStatus, can_transition
+from freight.repairs.rules import AWAITING_UNIT, RRStatus, can_transition
 from freight.rules import RuleError
 from freight.settings import Settings
 from freight.shipments.models import Shipment, TrackingEvent
@@ -32,14 +33,12 @@ from freight.tracking.rules import (
     first_scan_decision,
     is_carrier_scan,
     merge_events,
-    normalize_carrier,
     normalize_tracking_number,
     tracking_state,
 )
 
 log = logging.getLogger("freight.tracking")
 SUBSCRIBE_TASK = "tracking.subscribe"
-REGISTRABLE = frozenset({RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT})
 
 
 def register_inbound(
@@ -68,7 +67,7 @@ def register_inbound(
             f"Tracking number {number} ({token}) is already registered on another Repair Request.",
             field="tracking_number",
         )
-    if rr.status not in REGISTRABLE:
+    if rr.status not in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; inbound tracking can only be added "
             "while it is issued or inbound_in_transit.",
@@ -135,7 +134,7 @@ def apply_tracking_update(
     if not was_delivered:
         _delivery(session, rr, shipment, actor=f"carrier:{source}")
     if info.incident is not None:
-        _incident(session, rr, shipment, info, now=ctx.now, source=source)
+        _incident(session, rr, shipment, info.incident, now=ctx.now, source=source)
     log.info("tracking.update.applied shipment=%s status=%s new_events=%d source=%s",
              shipment.id, shipment.status, added, source)  # fmt: skip
 
@@ -272,11 +271,9 @@ def _delivery(session: Session, rr: RepairRequest, shipment: Shipment, *, actor:
 
 
 def _incident(
-    session: Session, rr: RepairRequest, shipment: Shipment, info: TrackingInfo, *,
+    session: Session, rr: RepairRequest, shipment: Shipment, incident: Incident, *,
     now: datetime, source: str,
 ) -> None:  # fmt: skip
-    incident = info.incident
-    assert incident is not None
     mapped = incident_claim(incident.kind)
     if mapped is None:
         return

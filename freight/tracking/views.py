@@ -14,7 +14,7 @@ from freight.credits.views import credit_refund_out
 from freight.quotes.models import Quote
 from freight.quotes.views import receipts
 from freight.repairs.models import RepairRequest
-from freight.repairs.rules import RRStatus
+from freight.repairs.rules import AWAITING_UNIT
 from freight.schemas import MoneyOut
 from freight.shipments.models import Shipment
 from freight.shipments.schemas import ShipmentOut, shipment_out
@@ -49,8 +49,7 @@ def open_quote(session: Session, rr: RepairRequest, now: datetime) -> OpenQuoteO
     )
     if quote is None:
         return None
-    amount = MoneyOut.of(quote.amount, quote.currency)
-    assert amount is not None
+    amount = MoneyOut.known(quote.amount, quote.currency)
     return OpenQuoteOut(
         id=quote.id, shipment_id=quote.shipment_id, amount=amount, carrier=quote.carrier,
         service=quote.service, estimated_days=quote.estimated_days, expires_at=quote.expires_at,
@@ -77,7 +76,7 @@ def track_out(session: Session, rr: RepairRequest, *, now: datetime) -> TrackOut
         has_inbound_tracking=bool(inbound), has_open_quote=quote is not None,
         has_delivered_outbound=any(s.status == "DELIVERED" for s in outbound),
     )  # fmt: skip
-    waiting = rr.status in (RRStatus.ISSUED, RRStatus.INBOUND_IN_TRANSIT)
+    waiting = rr.status in AWAITING_UNIT
     return TrackOut(
         rr_number=rr.rr_number, status=rr.status, status_text=status_text(rr.status),
         next_steps=next_steps(facts),

@@ -195,8 +195,8 @@ def _parse_row(n: int, raw: dict[str | None, object]) -> RegistryRow | list[RowP
     problems += [p for p in (shipped, months) if isinstance(p, RowProblem)]
     if problems:
         return problems
-    assert isinstance(shipped, date)
-    assert not isinstance(months, RowProblem)
+    assert isinstance(shipped, date)  # noqa: S101 - required and parsed: a problem otherwise
+    assert not isinstance(months, RowProblem)  # noqa: S101 - likewise
     return RegistryRow(n, serial.upper(), cells["part_number"], shipped, months)
 
 

@@ -75,7 +75,7 @@ class GroupWriter:
     async def _write_batch(self, batch: list[tuple[Row, asyncio.Future[bool]]]) -> None:
         try:
             fresh = await self._store([row for row, _ in batch])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure of the batch is isolated row by row, then re-raised
             if len(batch) > 1 and not isinstance(exc, psycopg.OperationalError):
                 # one statement, so nothing of it was stored: isolate the bad row, store the others
                 log.warning("webhook.batch.failed rows=%s error=%r", len(batch), exc)

@@ -35,7 +35,7 @@ FUTURE_MARGIN = timedelta(days=1)  # carrier clocks and time zones; a scan beyon
 MAX_BYTES = 1_048_576  # SPEC §10: a delivery is at most 1 MB ...
 MAX_DEPTH = 64  # ... nested at most 64 deep ...
 SIGNATURE_TOLERANCE_SECONDS = 300  # ... and, when signed, signed within 5 minutes
-TOKEN_HEADER = "x-freight-webhook-token"
+TOKEN_HEADER = "x-freight-webhook-token"  # noqa: S105 - a header name
 
 TRANSIENT_DB_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 Ingested = Literal["accepted", "duplicate", "ignored"]

@@ -25,8 +25,10 @@ def spec() -> dict[str, Any]:
 
 
 @cache
-def _registry() -> Registry:  # type: ignore[type-arg]
-    return Registry().with_resource(SPEC_URI, Resource(spec(), specification=DRAFT202012))
+def _registry() -> Registry[Any]:
+    resource: Resource[Any] = DRAFT202012.create_resource(spec())
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
 
 
 def validator(schema_name: str) -> Draft202012Validator:

@@ -73,7 +73,7 @@ def test_200_purchases_with_30_percent_faults_make_exactly_200_labels(
     }
     faults = sum(1 for _, s in sandbox.exchanges if s.status in (429, 500, 504))
     assert faults > 200  # the faults really happened
-    per_call = {}
+    per_call: dict[str, int] = {}
     for record in _retries(caplog.records):
         per_call[record.operation] = max(per_call.get(record.operation, 0), record.attempt)
     assert max(per_call.values()) <= FAST.max_attempts - 1
@@ -172,7 +172,7 @@ def test_unexpected_shapes_become_typed_errors() -> None:
 def _spec_minimal_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     """A Shippo fake that leaves out `created_by` (the spec does not require it)."""
     if environ["REQUEST_METHOD"] == "POST":
-        body = {
+        body: dict[str, Any] = {
             "object_id": "t1",
             "status": "SUCCESS",
             "rate": "r1",

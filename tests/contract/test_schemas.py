@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from carriers.errors import CarrierError
 from carriers.shippo.adapter import ShippoCarrier
@@ -70,6 +71,7 @@ def _exercise(carrier: ShippoCarrier) -> None:
         carrier, "PUT", f"/webhooks/{hook['object_id']}", {"event": "all", "url": "http://h.test/2"}
     )
     control(carrier, "DELETE", f"/webhooks/{hook['object_id']}")
+    bad: tuple[str, str, dict[str, Any]]
     for bad in (
         ("POST", "/transactions", {"rate": "nope"}),
         ("POST", "/refunds", {}),

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ST = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
-WEBHOOK_TOKEN = "schemathesis-webhook-token"  # noqa: S105 - a test server's own setting
+WEBHOOK_TOKEN = "schemathesis-webhook-token"
 # Bounded for CI on a 2-core machine: a fixed seed and a few examples per operation and phase.
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "8"))
 SEED = 9

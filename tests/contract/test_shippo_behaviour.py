@@ -114,6 +114,32 @@ def test_a_budget_set_by_the_operator_replaces_shippos_table(
     assert (clock.now - started).total_seconds() >= 60  # the fifth waited for the window
 
 
+def test_label_purchases_wait_for_the_service_budget_and_absorb_the_carriers_429(
+    sandbox: RecordingApp, clock: Clock, tmp_path: Path
+) -> None:
+    """FREIGHT_CARRIER_RATE_PER_MINUTE=60 on a live key, but the carrier holds this (test) key
+    to 50 purchases a minute: the 51st purchase meets one 429, every caller waits for the reset
+    it names, and each label is bought exactly once."""
+    from freight.ports import label_budget
+    from freight.settings import Settings
+
+    budget = label_budget(Settings(shippo_api_key="shippo_live_x", carrier_rate_per_minute=60))
+    assert budget == {"transactions:write": 60}
+    carrier = _gated(sandbox, clock, tmp_path, rate_limit_mode="live", rate_limit_overrides=budget)
+    rates = [carrier.rate(rate_request(f"shipment:b{i}"))[0] for i in range(45)]
+    rates += [carrier.rate(rate_request(f"shipment:c{i}"))[0] for i in range(10)]
+    behave(carrier, rate_limits=True)
+    started = clock.now
+    for i, rate in enumerate(rates):
+        assert carrier.buy_label(rate, metadata=f"shipment:{i}", may_exist=False).tracking_number
+    statuses = _statuses(sandbox, "POST", "/transactions")
+    assert statuses.count(201) + statuses.count(200) == 55
+    assert statuses.count(429) == 1  # absorbed by waiting for the reset, not retried blindly
+    assert (clock.now - started).total_seconds() >= 59
+    labels = control(carrier, "GET", "/sandbox/labels")["by_metadata"]
+    assert sorted(labels.values()) == [1] * 55
+
+
 # --- QUEUED purchases --------------------------------------------------------------------------
 
 

@@ -33,3 +33,16 @@ def test_production_refuses_test_mode_carrier_answers_unless_on_the_sandboxes_on
     assert carrier_config(production).live_only is True
     assert carrier_config(staging).live_only is False
     assert carrier_config(base).live_only is False
+
+
+def test_the_label_budget_is_the_setting_shared_by_every_worker(tmp_path: Path) -> None:
+    from freight.ports import carrier_config
+
+    live = Settings(data_dir=tmp_path, shippo_api_key="shippo_live_abc")
+    assert carrier_config(live).rate_limit_overrides == {"transactions:write": 500}
+    raised = live.model_copy(update={"carrier_rate_per_minute": 1200})
+    assert carrier_config(raised).rate_limit_overrides == {"transactions:write": 1200}
+    test_key = live.model_copy(update={"shippo_api_key": "shippo_test_abc"})
+    assert carrier_config(test_key).rate_limit_overrides == {"transactions:write": 50}
+    session = carrier_port(raised).session  # type: ignore[attr-defined]
+    assert session._overrides == {"transactions:write": 1200}

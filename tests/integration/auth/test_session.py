@@ -17,7 +17,8 @@ from tests.integration.conftest import Clock, rr_payload
 
 
 def _cookie_flags(resp: Any, name: str) -> str:
-    return next(c for c in resp.headers.get_list("set-cookie") if c.startswith(name + "="))
+    cookies: list[str] = resp.headers.get_list("set-cookie")
+    return next(c for c in cookies if c.startswith(name + "="))
 
 
 def test_session_life_cycle(client: TestClient, make_user: Callable[..., str]) -> None:
@@ -302,7 +303,7 @@ def test_parallel_guesses_cannot_overrun_the_lockout(
 
     def guess(client: TestClient) -> int:
         body = {"email": "dana@example.com", "password": "a guess"}
-        return client.post("/api/v1/session", json=body).status_code
+        return int(client.post("/api/v1/session", json=body).status_code)
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = sorted(pool.map(guess, clients))

@@ -189,7 +189,8 @@ def test_serve_alone_can_deliver_an_outbound_shipment(tmp_path: Path) -> None:
             shipment = made.json()["id"]
 
             def bought() -> str | None:
-                return api.get(f"/shipments/{shipment}").json().get("tracking_number")
+                number: str | None = api.get(f"/shipments/{shipment}").json().get("tracking_number")
+                return number
 
             number = str(_until("the label, bought by the worker", bought, 90))
             advanced = httpx.post(
@@ -199,7 +200,7 @@ def test_serve_alone_can_deliver_an_outbound_shipment(tmp_path: Path) -> None:
             assert advanced.json()["tracking_status"]["status"] == "DELIVERED"
 
             def delivered() -> bool:
-                return api.get(f"/shipments/{shipment}").json()["status"] == "DELIVERED"
+                return bool(api.get(f"/shipments/{shipment}").json()["status"] == "DELIVERED")
 
             _until("the shipment to show DELIVERED", delivered, 90)
     finally:

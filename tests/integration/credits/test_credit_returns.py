@@ -4,7 +4,7 @@ price − 20 % once through the payments port; damaged / late / repacked returns
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from freight.credits.service import pay_refund
 from freight.db import session_scope
 from freight.finance.rules import COLUMNS
 from freight.money import Money
-from freight.payments.port import PaymentUnavailable, Settlement
+from freight.payments.port import PaymentsPort, PaymentUnavailable, Settlement
 from freight.settings import Settings
 from tests.integration.shipments.flow import Flow
 from tests.integration.submissions.helpers import (
@@ -149,7 +149,7 @@ def test_the_processor_down_leaves_the_refund_pending_for_the_retry(flow: Flow) 
 
     with session_scope(flow.factory) as s:
         refund_id = s.query(CreditRefund).one().id
-    port = _DownOnce(flow.payments)
+    port = cast(PaymentsPort, _DownOnce(flow.payments))  # refund is all pay_refund calls
     with pytest.raises(PaymentUnavailable), session_scope(flow.factory) as s:
         pay_refund(s, refund_id=refund_id, payments=port, now=flow.clock.now)
     assert flow.rr(rr)["credit_refund"]["status"] == "pending"

@@ -46,7 +46,7 @@ def gunicorn(base_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[...,
             "FREIGHT_SECRET_KEY": SECRET_KEY,
         }
         full.update({"FREIGHT_LOOKUP_RATE_PER_MINUTE": "3", **env})
-        done = subprocess.run([*FREIGHT, "migrate"], env=full, capture_output=True, text=True,  # noqa: S603
+        done = subprocess.run([*FREIGHT, "migrate"], env=full, capture_output=True, text=True,
                               timeout=120, check=False)  # fmt: skip
         assert done.returncode == 0, done.stderr
         port, n = free_port(), len(started)
@@ -55,7 +55,7 @@ def gunicorn(base_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[...,
                "-b", f"127.0.0.1:{port}", "freight.asgi:app"]  # fmt: skip
         proc = Proc(f"api{n}", cmd, full, tmp_path / f"api{n}.log")
         with out.open("wb") as o, err.open("wb") as e:
-            proc.popen = subprocess.Popen(cmd, env=full, stdout=o, stderr=e,  # noqa: S603
+            proc.popen = subprocess.Popen(cmd, env=full, stdout=o, stderr=e,
                                           start_new_session=True)  # fmt: skip
         started.append(proc)
         api = Api(proc, port, out, err)
@@ -128,9 +128,12 @@ def test_every_worker_reports_the_same_totals(gunicorn: Callable[..., Api]) -> N
     # The readiness probes' own /healthz hits are counted just after their answers: wait until
     # two scrapes agree before taking the starting figure.
     seen = [_healthz_total(api)]
-    wait_for(
-        lambda: seen.append(_healthz_total(api)) or seen[-1] == seen[-2], 30, "a settled count"
-    )
+
+    def settled() -> bool:
+        seen.append(_healthz_total(api))
+        return seen[-1] == seen[-2]
+
+    wait_for(settled, 30, "a settled count")
     before = seen[-1]
     for _ in range(20):  # a new connection each time: both workers answer some
         assert httpx.get(f"{api.url}/healthz", timeout=10).status_code == 200
@@ -200,7 +203,7 @@ def test_gunicorn_refuses_unusable_settings_before_forking(base_env: dict[str, s
     env = {**base_env, "FREIGHT_ENV": "production", "FREIGHT_SECRET_KEY": "change-me-please"}
     cmd = [sys.executable, "-m", "gunicorn", "-c", "python:freight.gunicorn_conf",
            "-b", f"127.0.0.1:{free_port()}", "freight.asgi:app"]  # fmt: skip
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "FREIGHT_SECRET_KEY must be at least 32 characters" in done.stderr
     assert "Booting worker" not in done.stderr

@@ -66,7 +66,7 @@ def test_worker_task_counters_are_exported(
            "FREIGHT_TASK_QUEUE": f"metrics-{uuid.uuid4().hex[:8]}",
            "FREIGHT_RELAY_INTERVAL_SECONDS": "1"}  # fmt: skip
     env["FREIGHT_WORKER_METRICS_PORT"] = str(port)
-    done = subprocess.run([*FREIGHT, "migrate"], env=env, capture_output=True, text=True,  # noqa: S603
+    done = subprocess.run([*FREIGHT, "migrate"], env=env, capture_output=True, text=True,
                           timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     worker = spawn("worker", [*FREIGHT, "worker", "--concurrency", "2"], env)  # prefork: 2 children

@@ -26,7 +26,7 @@ def _head() -> str:
 
 def _three_at_once(env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
     procs = [
-        subprocess.Popen(  # noqa: S603 - our own command
+        subprocess.Popen(
             [*FREIGHT, "migrate"],
             env=env,
             stdout=subprocess.PIPE,
@@ -128,7 +128,7 @@ def test_migrate_waits_for_a_database_that_is_still_starting(
 def test_migrate_gives_up_with_a_clear_error(base_env: dict[str, str]) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing"
     env = {**base_env, "FREIGHT_DATABASE_URL": url, "FREIGHT_DB_CONNECT_TIMEOUT_SECONDS": "2"}
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [*FREIGHT, "migrate"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 1

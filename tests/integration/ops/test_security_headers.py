@@ -15,7 +15,7 @@ def _policy(tmp_path: Path, path: str, **values: object) -> str:
     settings = Settings(env="test", data_dir=tmp_path / "d", **values)  # type: ignore[arg-type]
     upgrade(settings)
     with TestClient(create_app(settings)) as client:
-        return client.get(path).headers["content-security-policy"]
+        return str(client.get(path).headers["content-security-policy"])
 
 
 def test_without_a_stripe_key_pages_load_nothing_from_stripe(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from freight.quotes.models import Payment, Quote
 from tests.integration.shipments.flow import API, Flow
 
 
-def _quoted(flow: Flow, **over: object) -> tuple[str, dict]:
+def _quoted(flow: Flow, **over: object) -> tuple[str, dict[str, Any]]:
     rr = flow.international_rr(**over)
     return rr, flow.outbound(rr)
 

@@ -92,6 +92,8 @@ def test_namespaces_keep_budgets_apart(backend: tuple[str, str]) -> None:
     kind, where = backend
     key = "lookup:203.0.113.7"
     ours, theirs = f"rrf-a-{uuid.uuid4().hex[:8]}", f"rrf-b-{uuid.uuid4().hex[:8]}"
+    first: RedisWindowStore | SqliteWindowStore
+    second: RedisWindowStore | SqliteWindowStore
     if kind == "redis":
         first, second = (
             RedisWindowStore(where, namespace=ours),

@@ -9,6 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from carriers.sandbox.app import SandboxApp
+from carriers.sandbox.transport import IN_PROCESS_BASE_URL, WsgiTransport
 from carriers.types import TrackingInfo
 from carriers.webhooks import parse_webhook
 from freight.db import engine_for, session_scope
@@ -32,6 +34,15 @@ def job_context(settings: Settings, now: datetime) -> JobContext:
     return JobContext(
         settings=settings, now=now, carrier=carrier_port(settings), payments=None, enqueue=enqueue
     )
+
+
+def sandbox_on_test_clock(settings: Settings, clock: Clock) -> None:
+    """The in-process sandbox carrier's clock follows the test clock (it stamps scans with it)."""
+    carrier = carrier_port(settings)
+    transport = carrier.session.get_adapter(IN_PROCESS_BASE_URL + "/")  # type: ignore[attr-defined]
+    assert isinstance(transport, WsgiTransport)
+    assert isinstance(transport.app, SandboxApp)
+    transport.app.ctx.now = clock
 
 
 def run_jobs(settings: Settings, clock: Clock) -> int:

@@ -30,6 +30,7 @@ from tests.integration.tracking.helpers import (
     factory,
     register,
     run_jobs,
+    sandbox_on_test_clock,
     tracking_info,
 )
 
@@ -161,6 +162,7 @@ def test_subscribe_job_takes_the_carriers_current_state_from_the_sandbox(
     client: TestClient, staff: dict[str, str], open_rr: Callable[..., dict[str, Any]],
     settings: Settings, clock: Clock,
 ) -> None:  # fmt: skip
+    sandbox_on_test_clock(settings, clock)  # the scans end when it was registered: after the RR
     rr = open_rr()
     assert register(client, staff, rr["rr_number"], "shippo", "SHIPPO_TRANSIT").status_code == 201
     run_jobs(settings, clock)

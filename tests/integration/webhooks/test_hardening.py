@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,7 +29,7 @@ from tests.integration.webhooks.test_ingest import track_body
 
 URL = "/webhooks/shippo?token=dev-webhook-token"
 JSON = {"content-type": "application/json"}
-SECRET = "whsec-test-0123456789abcdef0123456789"  # noqa: S105 - a test secret
+SECRET = "whsec-test-0123456789abcdef0123456789"
 
 
 def _stored(session: Session) -> tuple[int, int]:
@@ -70,7 +71,9 @@ def test_hostile_bodies_are_400_problems_and_nothing_is_stored(
     assert _stored(session) == (0, 0)
 
 
-def _dated(status: str, when: object, *, history_when: object = "2026-11-03T09:00:00Z") -> dict:
+def _dated(
+    status: str, when: object, *, history_when: object = "2026-11-03T09:00:00Z"
+) -> dict[str, Any]:
     body = track_body("1Z999AA10123456784", status)
     body["data"]["tracking_status"]["status_date"] = when
     body["data"]["tracking_history"] = [
@@ -97,7 +100,7 @@ def _dated(status: str, when: object, *, history_when: object = "2026-11-03T09:0
          "number", "transaction-ids-not-strings"],
 )  # fmt: skip
 def test_events_that_cannot_be_placed_in_time_are_refused_naming_the_field(
-    client: TestClient, session: Session, body: dict, named: str
+    client: TestClient, session: Session, body: dict[str, Any], named: str
 ) -> None:
     """A scan dated 9999 would stay the shipment's newest event for good; an unreadable date
     would be dropped without a trace. Both are refused before anything is stored."""
@@ -191,7 +194,7 @@ def _insert_raw(session: Session, key: str, payload_json: str) -> None:
     cast = "CAST(:p AS JSON)" if dialect == "postgresql" else ":p"
     session.execute(
         text(
-            "INSERT INTO webhook_events (dedup_key, event, payload, received_at, status) "
+            "INSERT INTO webhook_events (dedup_key, event, payload, received_at, status) "  # noqa: S608 - a fixed cast
             f"VALUES (:k, 'track_updated', {cast}, CURRENT_TIMESTAMP, 'received')"
         ),
         {"k": key, "p": payload_json},

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from freight.app import create_app
@@ -49,11 +49,11 @@ def test_hot_path_and_framework_route_give_the_same_answers(
     assert [a[0] for a in hot] == [202, 200, 200, 400, 401, 401]
     stored = _stored(session)
     # the framework route on a second app over a fresh copy of the same cases
-    session.execute(WebhookEvent.__table__.delete())
-    session.execute(Job.__table__.delete())
+    session.execute(delete(WebhookEvent))
+    session.execute(delete(Job))
     session.commit()
     app = create_app(settings)
-    app.hot_path = None
+    app.hot_path = None  # type: ignore[attr-defined]  # the attribute app.py sets on its app
     with TestClient(app) as framework:
         assert _answers(framework) == hot
     assert _stored(session) == stored == 1

@@ -59,7 +59,7 @@ class Proc:
 
     def start(self) -> Proc:
         log = self.log_path.open("ab")
-        self.popen = subprocess.Popen(  # noqa: S603 - our own commands
+        self.popen = subprocess.Popen(
             self.cmd,
             env=self.env,
             cwd=ROOT,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from freight.advance import rules
 from freight.money import Money
-from freight.repairs.rules import RECEIVABLE, RRStatus
+from freight.repairs.rules import AWAITING_UNIT, RRStatus
 from freight.rules import RuleError
 from tests.unit.properties.strategies import aware_datetimes, money
 
@@ -23,7 +23,7 @@ maybe_hours = st.none() | hours
 
 def test_eligible_only_while_the_unit_is_still_to_come() -> None:
     for status in RRStatus:
-        if status in RECEIVABLE:
+        if status in AWAITING_UNIT:
             assert (
                 rules.check_eligible(
                     kind="repair", status=status, warranty_status="in_warranty"

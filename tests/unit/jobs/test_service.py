@@ -239,7 +239,7 @@ def test_relay_resends_never_started_queued_jobs_only_when_the_broker_queue_is_e
             Job(id="job_retried", task="t", args={}, key="c", status="queued", attempts=1,
                 created_at=old, updated_at=old),
         ])  # fmt: skip
-    depth = {"value": 3}
+    depth: dict[str, int | None] = {"value": 3}
     monkeypatch.setattr("worker.config.broker_depth", lambda _settings: depth["value"])
     ctx = JobContext(settings, now, None, None, service.enqueue)
     published.clear()

@@ -71,6 +71,7 @@ def test_secrets_are_masked_in_extras_and_exceptions() -> None:
                                    sys.exc_info())  # fmt: skip
     record.__dict__["url"] = f"https://x/?token={SETTINGS.webhook_token}"
     line = JsonFormatter().format(record)
+    assert SETTINGS.metrics_token
     assert SETTINGS.metrics_token not in line
     assert "token=***" in line
     assert json.loads(line)["exc"].endswith("failed with ***")

@@ -128,7 +128,7 @@ def test_events_are_signed_like_stripe_and_posted(tmp_path: Path) -> None:
     got: list[tuple[bytes, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
             got.append((body, self.headers["Stripe-Signature"]))
             self.send_response(200)

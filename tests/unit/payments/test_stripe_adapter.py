@@ -110,15 +110,15 @@ class FakeStripe:
         """SetupIntents: create (usage=off_session), retrieve, confirm with a test card."""
         if not rest:
             n = len(self.setups) + 1
-            setup = {
+            created: dict[str, Any] = {
                 "id": f"seti_{n}", "object": "setup_intent", "status": "requires_payment_method",
                 "client_secret": f"seti_{n}_secret_abc", "customer": form.get("customer"),
                 "usage": form.get("usage"), "payment_method": None, "last_setup_error": None,
                 "next_action": None,
                 "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
             }  # fmt: skip
-            self.setups[setup["id"]] = setup
-            return 200, setup
+            self.setups[created["id"]] = created
+            return 200, created
         setup = self.setups.get(rest[0])
         if setup is None:
             return 404, _invalid("resource_missing", f"No such setupintent: '{rest[0]}'")
@@ -146,7 +146,7 @@ class FakeStripe:
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         assert form.get("capture_method") == "manual" or form.get("off_session") == "true"
         n = len(self.intents) + 1
-        intent = {
+        intent: dict[str, Any] = {
             "id": f"pi_{n}", "object": "payment_intent", "amount": int(form["amount"]),
             "amount_capturable": 0, "amount_received": 0, "currency": form["currency"],
             "status": "requires_payment_method",
@@ -202,10 +202,10 @@ def fake() -> Iterator[tuple[FakeStripe, str]]:
     state = FakeStripe()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self._answer(*state.handle("GET", self.path, {}, None))
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length).decode()
             form = {k: v[0] for k, v in parse_qs(body).items()}

@@ -37,7 +37,7 @@ statuses = st.sampled_from(list(RRStatus))
 @st.composite
 def walks(draw: st.DrawFn, graph: object = TRANSITIONS) -> list[RRStatus]:
     """A path from issued taking only allowed moves, until a terminal state or 40 steps."""
-    moves = graph  # type: ignore[assignment]
+    moves = graph
     path = [S.ISSUED]
     for _ in range(40):
         options = sorted(moves[path[-1]])  # type: ignore[index]

@@ -62,7 +62,7 @@ def test_different_currencies_never_combine(a: Money, b: Money) -> None:
 
 # Any three characters, and three upper-case letters of any script ("ÄÖÜ", "ΑΒΓ").
 codes = st.text(min_size=3, max_size=3) | st.text(
-    alphabet=st.characters(categories=("Lu",)), min_size=3, max_size=3
+    alphabet=st.characters(categories=["Lu"]), min_size=3, max_size=3
 )
 
 

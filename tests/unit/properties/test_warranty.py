@@ -146,7 +146,7 @@ rows = st.tuples(serials, parts, st.dates(date(1900, 1, 1), date(2200, 12, 31)),
 def test_the_registry_reads_back_what_was_written_and_a_repeated_row_is_one_unit(
     entries: list[tuple[str, str, date, int | None]], repeat: bool
 ) -> None:
-    by_serial = {}
+    by_serial: dict[str, tuple[str, str, date, int | None]] = {}
     for serial, part, shipped, term in entries:
         by_serial.setdefault(serial, (serial, part, shipped, term))
     unique = list(by_serial.values())

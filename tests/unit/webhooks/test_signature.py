@@ -13,7 +13,7 @@ from carriers.sandbox import hooks
 from freight.errors import UnauthorizedError
 from freight.webhooks.service import check_signature
 
-SECRET = "a-shared-secret-of-thirty-two-characters"  # noqa: S105 - a test secret
+SECRET = "a-shared-secret-of-thirty-two-characters"
 BODY = b'{"event":"track_updated","data":{}}'
 
 
@@ -48,7 +48,7 @@ def test_the_sandbox_signs_its_deliveries_so_a_signing_service_accepts_them(
         sent.append({"url": url, **kwargs})
         return Ok()
 
-    monkeypatch.setattr(hooks.requests, "post", post)
+    monkeypatch.setattr("carriers.sandbox.hooks.requests.post", post)
     hooks.signed_post(SECRET, "X-Sig")("http://svc/webhooks/shippo", {"event": "track_updated"})
     [delivery] = sent
     check_signature(delivery["headers"]["X-Sig"], delivery["data"], secret=SECRET, now=time.time())
