@@ -254,6 +254,13 @@ def _release(
     log.info("advance.released rr=%s", rr.rr_number)
 
 
+def _rr_of(session: Session, adv: AdvanceReplacement) -> RepairRequest:
+    rr = session.get(RepairRequest, adv.rr_id)
+    if rr is None:  # pragma: no cover - a foreign key guarantees it
+        raise LookupError(f"advance replacement {adv.id} has no Repair Request")
+    return rr
+
+
 def sweep(session: Session, *, now: datetime, settings: Settings) -> int:
     """Hourly: release, remind or queue the charge of every open advance replacement."""
     stmt = (
@@ -264,8 +271,7 @@ def sweep(session: Session, *, now: datetime, settings: Settings) -> int:
     )
     acted = 0
     for adv in session.scalars(stmt).all():
-        rr = session.get(RepairRequest, adv.rr_id)
-        assert rr is not None
+        rr = _rr_of(session, adv)
         step = step_for(session, adv, rr, now)
         if step == "release":
             _release(session, rr, adv, now=now, settings=settings)
@@ -294,8 +300,7 @@ def charge(
     )
     if adv is None or adv.state != "card_saved":
         return  # charged, released or failed already: nothing to do
-    rr = session.get(RepairRequest, adv.rr_id)
-    assert rr is not None
+    rr = _rr_of(session, adv)
     step = step_for(session, adv, rr, now)
     if step == "release":  # the unit turned out to be scanned in time
         _release(session, rr, adv, now=now, settings=settings)
