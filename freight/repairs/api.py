@@ -26,6 +26,7 @@ from freight.repairs.schemas import (
 from freight.repairs.views import rr_out
 from freight.schemas import FreightTermsOut, country_field
 from freight.terms.service import terms_for
+from freight.wiring import RR_SECTIONS
 
 router = APIRouter(prefix="/api/v1", tags=["repair requests"])
 
@@ -55,7 +56,7 @@ def open_repair_request(
     """Open a Repair Request (one open RR per serial number)."""
     rr = service.open_rr(session, data=body, actor=who.name, now=now, settings=settings)
     audit.target = rr.rr_number
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.get("/repair-requests", response_model=RepairRequestPage)
@@ -84,7 +85,9 @@ def get_repair_request(
 ) -> Response:
     """One RR with history, receipts, shipments, quotes and claims (with an ETag: 304 when
     If-None-Match names it)."""
-    return json_answer(request, render(rr_out(session, service.get_rr(session, rr_number))))
+    return json_answer(
+        request, render(rr_out(session, service.get_rr(session, rr_number), sections=RR_SECTIONS))
+    )
 
 
 @router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)
@@ -95,7 +98,7 @@ def change_status(
     rr = service.change_status(
         session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now
     )
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.post(
@@ -112,7 +115,7 @@ def choose_replacement(
         session, rr=service.get_rr(session, rr_number, lock=True), serial_number=body.serial_number,
         condition=body.condition, note=body.note, actor=who.name, now=now, settings=settings,
     )  # fmt: skip
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.post("/repair-requests/{rr_number}/receipt")
@@ -134,5 +137,5 @@ def log_receipt(
         "reasons": [
             DecisionOut(rule=d.rule, code=d.code, reason=d.reason) for d in decision.reasons
         ],
-        "repair_request": rr_out(session, rr),
+        "repair_request": rr_out(session, rr, sections=RR_SECTIONS),
     }
