@@ -84,7 +84,10 @@ class Settings(BaseSettings):
 
     # Background work (worker/, freight/jobs): Celery on Redis, or an embedded SQLite broker
     task_queue: str = "freight"  # Celery queue name (tests use a unique one)
-    worker_pool: Literal["prefork", "threads", "solo"] | None = None  # default: prefork on Redis
+    worker_pool: Literal["prefork", "threads", "solo"] | None = None  # default: threads
+    # Jobs (label purchases above all: each waits ~0.25-1 s on the carrier) one worker process
+    # runs at once, on Celery's thread pool; its database and HTTP pools are sized to match.
+    label_concurrency: int = Field(default=16, ge=1, le=256)
     job_max_retries: int = 8  # retryable failures (carrier down, DB blip) before a job is `failed`
     job_retry_base_seconds: float = 2.0  # exponential backoff with jitter: base * 2**n, capped
     job_retry_max_seconds: float = 300.0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
 from freight.errors import FieldError, ValidationFailedError
 from freight.problems import problem_responses
+from freight.reads import json_answer, render
 from freight.repairs import service
 from freight.repairs.replacement import replace_unit
 from freight.repairs.rules import RRStatus
@@ -73,10 +74,17 @@ def list_repair_requests(
     )
 
 
-@router.get("/repair-requests/{rr_number}", response_model=RepairRequestOut)
-def get_repair_request(rr_number: str, _: StaffDep, session: SessionDep) -> RepairRequestOut:
-    """One RR with history, receipts, shipments, quotes and claims."""
-    return rr_out(session, service.get_rr(session, rr_number))
+@router.get(
+    "/repair-requests/{rr_number}",
+    response_model=RepairRequestOut,
+    responses={304: {"description": "Not modified (If-None-Match names the current ETag)"}},
+)
+def get_repair_request(
+    rr_number: str, request: Request, _: StaffDep, session: SessionDep
+) -> Response:
+    """One RR with history, receipts, shipments, quotes and claims (with an ETag: 304 when
+    If-None-Match names it)."""
+    return json_answer(request, render(rr_out(session, service.get_rr(session, rr_number))))
 
 
 @router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)
