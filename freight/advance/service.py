@@ -128,11 +128,6 @@ def offer(
             actor=actor, now=now, settings=settings,
         )  # fmt: skip
         adv.serial_number = (rr.replacement or {}).get("serial_number")
-    rr_repo.add_history(
-        session, rr, to_status=rr.status, actor=actor, at=now,
-        rule="P-REPLACE", note=f"Advance replacement offered ({part_number.strip().upper()}, "
-        f"{_price_text(adv)} if the unit is not returned)",
-    )  # fmt: skip
     session.flush()
     notify(session, rr=rr, kind="advance_offered", context=email_context(adv, settings))
     log.info("advance.offered rr=%s part=%s", rr.rr_number, adv.part_number)
