@@ -48,7 +48,8 @@
       const w = await RRF.api("GET", "/api/v1/warranty/" + encodeURIComponent(r.serial_number));
       $("r-warranty").textContent = w.ok ? "Warranty registry: " + w.data.reason : "";
     }
-    $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status);
+    $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status) &&
+      !(adv && adv.state === "card_saved");  // an advance replacement ships ahead of the unit
     $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
       `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
       `${RRF.esc(s.tracking_number || "")} <span class="pill">${RRF.esc(s.status)}</span>` +
