@@ -33,6 +33,7 @@ from freight.payments.port import (
     SetupIntent,
     UnknownPaymentMethod,
 )
+from freight.repairs import lifecycle
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import RepairRequest
 from freight.repairs.replacement import record_replacement
@@ -129,6 +130,11 @@ def offer(
             actor=actor, now=now, settings=settings,
         )  # fmt: skip
         adv.serial_number = (rr.replacement or {}).get("serial_number")
+    lifecycle.note(
+        session, rr, f"Advance replacement offered ({part_number.strip().upper()}, "
+        f"{_price_text(adv)} if the unit is not returned)",
+        actor=actor, at=now, rule="P-REPLACE",
+    )  # fmt: skip
     session.flush()
     notify(session, rr=rr, kind="advance_offered", context=email_context(adv, settings))
     log.info("advance.offered rr=%s part=%s", rr.rr_number, adv.part_number)

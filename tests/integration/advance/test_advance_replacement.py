@@ -91,6 +91,8 @@ def test_staff_offer_and_the_customer_saves_a_card(flow: Flow) -> None:
     detail = flow.rr(rr)
     assert detail["advance_replacement"]["state"] == "card_requested"
     assert detail["replacement"]["serial_number"] == "SNREPL-1"  # P-REPLACE: both serials
+    offered_line = [h for h in detail["history"] if h["rule"] == "P-REPLACE"]
+    assert offered_line[0]["note"].startswith("Advance replacement offered (MAX-1000, 249.00 USD")
     saved = _save_card(flow, rr)
     assert saved.status_code == 200, saved.text
     data = saved.json()
