@@ -35,6 +35,9 @@ class CarrierConfig:
     # Per endpoint class ("transactions:write" → 500) where the account's limits differ from
     # Shippo's published table (raised limits, or a budget the operator sets for labels).
     rate_limit_overrides: dict[str, int] = field(default_factory=dict)
+    # Keep-alive connections to the carrier per host: at least one per worker thread, so calls
+    # in flight never queue for a socket or open and drop one each time.
+    http_pool_size: int = 16
     # Production: test-mode answers (labels bought with a test key) are refused.
     live_only: bool = False
     # Sandbox only: enforce Shippo's per-minute limits (429 + X-RateLimit-Reset).

@@ -346,6 +346,7 @@ ROUTER_MODULES = (
     "freight.audit.api",
     "freight.inbound.api",
     "freight.closeout.api",
+    "freight.advance.api",
 )
 
 

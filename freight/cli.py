@@ -124,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_sandbox_carrier)
 
     p = sub.add_parser("worker", help="run a Celery worker")
-    p.add_argument("--concurrency", type=int, default=2)
+    p.add_argument(
+        "--concurrency", type=int, default=None,
+        help="jobs in flight (default: FREIGHT_LABEL_CONCURRENCY threads; prefork: 2 processes)",
+    )  # fmt: skip
     p.set_defaults(handler=_worker)
 
     p = sub.add_parser("beat", help="run the Celery beat scheduler")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ def carrier_config(settings: Settings) -> CarrierConfig:
         sandbox_latency_ms=settings.sandbox_latency_ms,
         sandbox_faults=settings.sandbox_faults,
         rate_limit_overrides=label_budget(settings),
+        http_pool_size=max(16, settings.label_concurrency),
     )
 
 
@@ -47,6 +49,7 @@ def label_budget(settings: Settings) -> dict[str, int]:
 
 
 _carriers: dict[int, Any] = {}
+_carriers_lock = threading.Lock()  # a worker's threads share one adapter (one HTTP pool)
 
 
 def _carrier_gate(settings: Settings) -> Any:
@@ -67,8 +70,10 @@ def carrier_port(settings: Settings) -> CarrierPort:
     if key not in _carriers:
         from carriers.factory import build_carrier
 
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        _carriers[key] = build_carrier(carrier_config(settings), _carrier_gate(settings))
+        with _carriers_lock:
+            if key not in _carriers:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                _carriers[key] = build_carrier(carrier_config(settings), _carrier_gate(settings))
     port: CarrierPort = _carriers[key]
     return port
 

@@ -84,7 +84,10 @@ class Settings(BaseSettings):
 
     # Background work (worker/, freight/jobs): Celery on Redis, or an embedded SQLite broker
     task_queue: str = "freight"  # Celery queue name (tests use a unique one)
-    worker_pool: Literal["prefork", "threads", "solo"] | None = None  # default: prefork on Redis
+    worker_pool: Literal["prefork", "threads", "solo"] | None = None  # default: threads
+    # Jobs (label purchases above all: each waits ~0.25-1 s on the carrier) one worker process
+    # runs at once, on Celery's thread pool; its database and HTTP pools are sized to match.
+    label_concurrency: int = Field(default=16, ge=1, le=256)
     job_max_retries: int = 8  # retryable failures (carrier down, DB blip) before a job is `failed`
     job_retry_base_seconds: float = 2.0  # exponential backoff with jitter: base * 2**n, capped
     job_retry_max_seconds: float = 300.0
@@ -213,6 +216,23 @@ class Settings(BaseSettings):
     # Inbound return labels (issue 17 §1): regions (north_america, international) whose
     # customers get the label to the depot paid by the vendor; elsewhere the customer pays.
     vendor_paid_inbound: CodeList = Field(default_factory=list)
+
+    # Advance replacement (issue 17 §2): list prices by part number ("249.00 USD"), charged to
+    # the saved card when the defective unit is not scanned within the return window.
+    replacement_prices: dict[str, str] = Field(default_factory=dict)
+    advance_return_days: int = Field(default=30, ge=1, le=365)
+    advance_reminder_day: int = Field(default=21, ge=0, le=365)  # 0: no reminder
+
+    @field_validator("replacement_prices")
+    @classmethod
+    def _prices(cls, value: dict[str, str]) -> dict[str, str]:
+        from freight.advance.rules import parse_prices  # pure; imported late to keep this light
+
+        try:
+            table = parse_prices(value)
+        except ValueError as exc:
+            raise ValueError(f"FREIGHT_REPLACEMENT_PRICES: {exc}") from None
+        return {part: f"{m.amount} {m.currency}" for part, m in table.items()}
 
     @field_validator("vendor_paid_inbound", mode="before")
     @classmethod

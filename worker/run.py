@@ -9,22 +9,44 @@ from typing import Any
 from freight.settings import Settings, get_settings
 
 
-def worker_argv(settings: Settings, concurrency: int) -> list[str]:
-    """Celery worker arguments: our queue, one message at a time, no broadcast chatter."""
-    pool = settings.worker_pool or ("prefork" if settings.redis_url else "threads")
+def worker_pool(settings: Settings) -> str:
+    """Celery's thread pool unless FREIGHT_WORKER_POOL says otherwise: a job mostly waits on the
+    carrier, the payment provider or the database, so one process keeps many in flight."""
+    return settings.worker_pool or "threads"
+
+
+def worker_concurrency(settings: Settings, concurrency: int | None) -> int:
+    """--concurrency, else FREIGHT_LABEL_CONCURRENCY threads (2 processes for prefork)."""
+    if concurrency is None:
+        concurrency = settings.label_concurrency if worker_pool(settings) == "threads" else 2
+    return max(1, concurrency)
+
+
+def size_pools_for_threads(settings: Settings, concurrency: int) -> None:
+    """Every thread may hold a database connection at once, so this process's pool (built later,
+    from these settings) never makes a running job wait for one."""
+    if worker_pool(settings) == "threads":
+        settings.db_pool_size = max(settings.db_pool_size, concurrency)
+
+
+def worker_argv(settings: Settings, concurrency: int | None) -> list[str]:
+    """Celery worker arguments: our queue, one message per free slot, no broadcast chatter."""
+    pool = worker_pool(settings)
     return [
         "--quiet",  # no banner on stdout: every line there is JSON (worker_ready is logged)
-        "worker", "--queues", settings.task_queue, "--concurrency", str(max(1, concurrency)),
+        "worker", "--queues", settings.task_queue,
+        "--concurrency", str(worker_concurrency(settings, concurrency)),
         "--pool", pool, "--loglevel", settings.log_level,
         "--hostname", f"freight-{settings.task_queue}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
 
 
-def run_worker(*, concurrency: int = 2) -> int:
+def run_worker(*, concurrency: int | None = None) -> int:
     """Run a Celery worker in the foreground until stopped."""
     from worker.celery_app import app, settings
 
+    size_pools_for_threads(settings, worker_concurrency(settings, concurrency))
     export_worker_metrics(settings)
     app.worker_main(worker_argv(settings, concurrency))
     return 0

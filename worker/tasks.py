@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,20 +45,26 @@ class Runtime:
 
 
 _runtimes: dict[int, Runtime] = {}
+_runtime_lock = threading.Lock()  # the thread pool's first tasks all ask at once
 
 
 def runtime() -> Runtime:
-    """Settings, sessions and the job publisher of this worker process (built once per pid)."""
+    """Settings, sessions and the job publisher of this worker process (built once per pid,
+    by one thread: the others wait for it rather than build their own)."""
     pid = os.getpid()
-    if pid not in _runtimes:
-        settings = current_app.conf.get("freight_settings") or get_settings()
-        from worker.publish import install_publisher
+    found = _runtimes.get(pid)
+    if found is not None:
+        return found
+    with _runtime_lock:
+        if pid not in _runtimes:
+            settings = current_app.conf.get("freight_settings") or get_settings()
+            from worker.publish import install_publisher
 
-        engine = engine_for(settings.db_url)
-        engine.dispose(close=False)  # never share a parent's pooled connections after fork
-        install_publisher(settings)
-        _runtimes[pid] = Runtime(settings, session_factory(engine))
-    return _runtimes[pid]
+            engine = engine_for(settings.db_url)
+            engine.dispose(close=False)  # never share a parent's pooled connections after fork
+            install_publisher(settings)
+            _runtimes[pid] = Runtime(settings, session_factory(engine))
+        return _runtimes[pid]
 
 
 def is_retryable(exc: BaseException) -> bool:

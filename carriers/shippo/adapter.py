@@ -334,5 +334,5 @@ def build_session(
         config.timeout_seconds, gate=gate, api_key=api_key, api_base=server_url,
         mode=mode,  # type: ignore[arg-type]
         max_wait_seconds=config.rate_limit_max_wait_seconds,
-        overrides=config.rate_limit_overrides,
+        overrides=config.rate_limit_overrides, pool_size=config.http_pool_size,
     )  # fmt: skip

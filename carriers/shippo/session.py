@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from carriers import limits
 from carriers.limits import CallGate
@@ -38,8 +39,12 @@ class TimeoutSession(requests.Session):
         max_wait_seconds: float = 90.0,
         clock: Callable[[], float] = time.time,
         overrides: dict[str, int] | None = None,
+        pool_size: int = 16,
     ) -> None:
         super().__init__()
+        # requests keeps 10 connections per host by default; a worker's threads share this one.
+        for prefix in ("http://", "https://"):
+            self.mount(prefix, HTTPAdapter(pool_connections=4, pool_maxsize=pool_size))
         self.timeout_seconds = timeout_seconds
         self.gate = gate
         self._api_key = api_key

@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from freight.carrier_registry import display_name
-from freight.rules import Decision, RuleError, TransitionError
+from freight.rules import Decision, Lifecycle, RuleError
 
 Basis = Literal["delivery", "mailing", "pickup"]
 ClaimKind = Literal["damage", "concealed_damage", "loss"]
@@ -176,27 +176,13 @@ CLAIM_TRANSITIONS: Mapping[ClaimStatus, frozenset[ClaimStatus]] = MappingProxyTy
 UNFILED_STATUSES = frozenset({_C.OPEN, _C.NOTIFIED})
 
 
-def _claim_status(value: ClaimStatus | str) -> ClaimStatus:
-    """Coerce a string to ClaimStatus, naming the field when it is not one."""
-    try:
-        return ClaimStatus(value)
-    except ValueError:
-        raise RuleError(f"{value!r} is not a claim status.", field="status") from None
-
-
-def check_claim_transition(current: ClaimStatus | str, target: ClaimStatus | str) -> None:
-    """Raise TransitionError unless a claim may move from current to target."""
-    cur, tgt = _claim_status(current), _claim_status(target)
-    allowed = CLAIM_TRANSITIONS[cur]
-    if tgt not in allowed:
-        raise TransitionError(
-            "claim", cur.value, tgt.value, (s.value for s in allowed), rule="P-CLAIM"
-        )
+CLAIM_LIFECYCLE = Lifecycle("claim", CLAIM_TRANSITIONS, ClaimStatus, rule="P-CLAIM")
+check_claim_transition = CLAIM_LIFECYCLE.check
 
 
 def expire_decision(status: ClaimStatus | str, file_by: date, today: date) -> Decision | None:
     """An expiry decision once the filing deadline has passed on an unfiled claim."""
-    if _claim_status(status) not in UNFILED_STATUSES or today <= file_by:
+    if CLAIM_LIFECYCLE.status(status) not in UNFILED_STATUSES or today <= file_by:
         return None
     return Decision(
         "P-CLAIM",

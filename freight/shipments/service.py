@@ -28,7 +28,7 @@ from freight.money import Money
 from freight.policy import business_calendar
 from freight.quotes import repository as quotes_repo
 from freight.quotes import service as quotes
-from freight.repairs import repository as rr_repo
+from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus, check_transition
 from freight.repairs.service import get_rr
@@ -125,10 +125,10 @@ def create_outbound(
             session, shipment=shipment, rate=choice.rate, now=now, settings=settings
         )
         check_transition(rr.status, RRStatus.AWAITING_PAYMENT)
-        rr_repo.add_history(
+        move(
             session,
             rr,
-            to_status=RRStatus.AWAITING_PAYMENT,
+            RRStatus.AWAITING_PAYMENT,
             actor=actor,
             at=now,
             rule="P-QUOTE",

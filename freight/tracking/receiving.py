@@ -26,7 +26,6 @@ from freight.tracking.rules import normalize_tracking_number
 from freight.tracking.schemas import UnmatchedReceiptOut
 
 log = logging.getLogger("freight.tracking")
-RECEIVABLE = AWAITING_UNIT
 
 
 def after_receipt(
@@ -130,7 +129,7 @@ def log_unmatched(
 ) -> Receipt:
     """Log a package for an unknown or closed RR so nothing on the dock is lost."""
     rr = rr_repo.get_by_number(session, rr_number_seen) if rr_number_seen else None
-    if rr is not None and rr.status in RECEIVABLE:
+    if rr is not None and rr.status in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is expecting this package; log it with "
             f"POST /api/v1/repair-requests/{rr.rr_number}/receipt instead.",

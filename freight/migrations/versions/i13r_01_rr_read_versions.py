@@ -2,7 +2,7 @@
 reads can serve a rendered answer while nothing changed
 
 Revision ID: i13r_01
-Revises: i17a_01
+Revises: i17b_01
 Create Date: 2026-12-03 12:10:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "i13r_01"
-down_revision: str | None = "i17a_01"
+down_revision: str | None = "i17b_01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
