@@ -139,7 +139,7 @@ def _writes(settings: Settings, clock: Clock, client: TestClient, staff: dict[st
         assert found is not None
         return found
 
-    def tracking_event(number: str) -> None:
+    def tracking_event(_number: str) -> None:
         apply(settings, clock, tracking_info("usps", TRACKING, [ACCEPTED], start=clock.now))
 
     def receipt(number: str) -> None:
