@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
 from freight.errors import FieldError, ValidationFailedError
 from freight.problems import problem_responses
-from freight.reads import json_answer, render
+from freight.reads import cached_answer, render
 from freight.repairs import service
 from freight.repairs.replacement import replace_unit
 from freight.repairs.rules import RRStatus
@@ -81,13 +81,17 @@ def list_repair_requests(
     responses={304: {"description": "Not modified (If-None-Match names the current ETag)"}},
 )
 def get_repair_request(
-    rr_number: str, request: Request, _: StaffDep, session: SessionDep
+    rr_number: str, request: Request, who: StaffDep, session: SessionDep, now: NowDep
 ) -> Response:
     """One RR with history, receipts, shipments, quotes and claims (with an ETag: 304 when
     If-None-Match names it)."""
-    return json_answer(
-        request, render(rr_out(session, service.get_rr(session, rr_number), sections=RR_SECTIONS))
-    )
+
+    def draw() -> tuple[bytes, None]:
+        rr = service.get_rr(session, rr_number)
+        return render(rr_out(session, rr, sections=RR_SECTIONS)), None
+
+    view = f"rr:{who.role}"  # per role, should the staff view ever differ by role
+    return cached_answer(request, session, view=view, rr_number=rr_number, now=now, render=draw)
 
 
 @router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)
