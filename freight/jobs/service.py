@@ -216,14 +216,16 @@ def run_batch(
     *,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
 ) -> list[BatchOutcome]:
-    """Run several cheap jobs (webhook events) in three transactions instead of two per job.
+    """Run several cheap, idempotent jobs (webhook events) with one transaction to claim them
+    all and one to finish them all, instead of two per job.
 
-    One transaction claims them all; one applies them in the order given, each in its own
-    savepoint (a job that raises undoes only its own changes and is left `retrying` with its
-    error, the others still apply), and marks the applied ones `succeeded` in the same commit as
-    their effects. A crash before that commit leaves every claimed job `running` under its
-    lease with nothing applied, so the redelivered message (or the relay) runs them again; a
-    crash after it finds them succeeded. Outcomes come back in the order given."""
+    Each job is applied in the order given in its own short transaction, so one that raises
+    loses only itself (left `retrying` with its error) and row locks are held for one event, not
+    for the batch (two workers applying batches that touch the same shipments in different orders
+    would otherwise deadlock). A crash before the finishing commit leaves the claimed jobs
+    `running` under their lease; the redelivered message (or the relay) runs them again, and each
+    handler finds its own work done (a webhook event's row says `processed`), so nothing is
+    applied twice and nothing is lost. Outcomes come back in the order given."""
     registry = load_handlers()
     claims, others = _claim_many(factory, job_ids, lease_seconds)
     outcomes = dict(others)
@@ -239,42 +241,31 @@ def _apply_claimed(
     ctx_for: Callable[[], JobContext],
 ) -> dict[str, BatchOutcome]:
     outcomes: dict[str, BatchOutcome] = {}
-    try:
-        with session_scope(factory) as session:
-            ctx = ctx_for()
-            for job_id, claim in claims.items():
-                handler = registry.handlers.get(claim.task)
-                try:
-                    if handler is None:
-                        raise LookupError(f"no handler registered for task {claim.task!r}")
-                    with session.begin_nested():
-                        handler(session, replace(ctx, attempt=claim.attempts), **claim.args)
-                except Exception as exc:  # noqa: BLE001 - recorded on the job, retried or failed by the caller
-                    log.warning(
-                        "job.attempt.failed id=%s task=%s error=%r", job_id, claim.task, exc
-                    )
-                    outcomes[job_id] = BatchOutcome(job_id, "retrying", error=exc)
-                    continue
-                outcomes[job_id] = BatchOutcome(job_id, "succeeded")
-            applied = [j for j, o in outcomes.items() if o.status == "succeeded"]
-            if applied:
-                session.execute(
-                    update(Job).where(Job.id.in_(applied)).values(
-                        status="succeeded", last_error=None, lease_until=None,
-                        finished_at=utcnow(),
-                    ).execution_options(synchronize_session=False)
-                )  # fmt: skip
-            for job_id, outcome in outcomes.items():
-                if outcome.error is not None:
-                    _mark_retrying(session, job_id, outcome.error)
-    except Exception as exc:  # noqa: BLE001 - the commit failed: nothing of the batch was applied
-        log.warning("job.batch.failed jobs=%d error=%r", len(claims), exc)
-        with session_scope(factory) as session:
-            for job_id in claims:
-                _mark_retrying(session, job_id, exc)
-        return {job_id: BatchOutcome(job_id, "retrying", error=exc) for job_id in claims}
-    log.info("job.batch.done applied=%d of %d", len(outcomes) - sum(
-        1 for o in outcomes.values() if o.error is not None), len(claims))  # fmt: skip
+    ctx = ctx_for()
+    for job_id, claim in claims.items():
+        handler = registry.handlers.get(claim.task)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler registered for task {claim.task!r}")
+            with session_scope(factory) as session:
+                handler(session, replace(ctx, attempt=claim.attempts), **claim.args)
+        except Exception as exc:  # noqa: BLE001 - recorded on the job, retried or failed by the caller
+            log.warning("job.attempt.failed id=%s task=%s error=%r", job_id, claim.task, exc)
+            outcomes[job_id] = BatchOutcome(job_id, "retrying", error=exc)
+            continue
+        outcomes[job_id] = BatchOutcome(job_id, "succeeded")
+    applied = [j for j, o in outcomes.items() if o.error is None]
+    with session_scope(factory) as session:
+        if applied:
+            session.execute(
+                update(Job).where(Job.id.in_(applied)).values(
+                    status="succeeded", last_error=None, lease_until=None, finished_at=utcnow(),
+                ).execution_options(synchronize_session=False)
+            )  # fmt: skip
+        for job_id, outcome in outcomes.items():
+            if outcome.error is not None:
+                _mark_retrying(session, job_id, outcome.error)
+    log.info("job.batch.done applied=%d of %d", len(applied), len(claims))
     return outcomes
 
 
