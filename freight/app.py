@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from typing import Any
@@ -217,9 +216,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         configure_for(settings)
         log_startup_warnings(settings)
-    from freight.webhooks.consumers import require_consumers
+    from freight import wiring
 
-    require_consumers()  # a carrier event kind nothing applies is a start-up error
+    wiring.install()  # a job, task or carrier event kind nothing runs is a start-up error
     app = FreightAPI(
         title="RR Freight", version="0.1.0", description=__doc__, docs_url=None, redoc_url=None,
         dependencies=[Depends(refuse_control_in_url)],
@@ -327,31 +326,46 @@ def _background_wiring(app: FastAPI, settings: Settings) -> None:
         install_publisher(settings)
 
 
-# Every feature's router; each module exposes `router`. Webhooks come first: routes are matched
-# in order, and the carrier's high-volume POST should not be tried against every other route.
-ROUTER_MODULES = (
-    "freight.webhooks.api",
-    "freight.repairs.api",
-    "freight.shipments.api",
-    "freight.quotes.api",
-    "freight.payments.api",
-    "freight.finance.api",
-    "freight.tracking.api",
-    "freight.claims.api",
-    "freight.jobs.api",
-    "freight.agreement.api",
-    "freight.submissions.api",
-    "freight.warranty.api",
-    "freight.auth.api",
-    "freight.audit.api",
-    "freight.inbound.api",
-    "freight.closeout.api",
-    "freight.advance.api",
-)
-
-
 def _routers() -> list[Any]:
-    return [importlib.import_module(m).router for m in ROUTER_MODULES]
+    """Every feature's router. Webhooks come first: routes are matched in order, and the
+    carrier's high-volume POST should not be tried against every other route."""
+    from freight.advance.api import router as advance
+    from freight.agreement.api import router as agreement
+    from freight.audit.api import router as audit
+    from freight.auth.api import router as auth
+    from freight.claims.api import router as claims
+    from freight.closeout.api import router as closeout
+    from freight.finance.api import router as finance
+    from freight.inbound.api import router as inbound
+    from freight.jobs.api import router as jobs
+    from freight.payments.api import router as payments
+    from freight.quotes.api import router as quotes
+    from freight.repairs.api import router as repairs
+    from freight.shipments.api import router as shipments
+    from freight.submissions.api import router as submissions
+    from freight.tracking.api import router as tracking
+    from freight.warranty.api import router as warranty
+    from freight.webhooks.api import router as webhooks
+
+    return [
+        webhooks,
+        repairs,
+        shipments,
+        quotes,
+        payments,
+        finance,
+        tracking,
+        claims,
+        jobs,
+        agreement,
+        submissions,
+        warranty,
+        auth,
+        audit,
+        inbound,
+        closeout,
+        advance,
+    ]
 
 
 def _ops_routes(app: FastAPI) -> None:

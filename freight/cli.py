@@ -68,9 +68,9 @@ def _beat(_: argparse.Namespace) -> int:
 
 def _tasks_list(_: argparse.Namespace) -> int:
     """Every periodic task beat runs, how often, and what it does (first docstring line)."""
-    from freight.jobs.registry import load_handlers
+    from freight import wiring
 
-    tasks = sorted(load_handlers().periodic.values(), key=lambda task: task.name)
+    tasks = sorted(wiring.PERIODIC_TASKS, key=lambda task: task.name)
     width = max((len(task.name) for task in tasks), default=4)
     for task in tasks:
         about = ((task.fn.__doc__ or "").strip().splitlines() or [""])[0]

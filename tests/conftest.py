@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from freight import wiring
+
+wiring.install()  # the tests' composition root, as the app, the worker and the CLI do
+
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # Hypothesis profiles (tests/unit/properties and the properties beside the table tests).

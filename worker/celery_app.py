@@ -6,12 +6,12 @@ from typing import Any
 
 from celery.signals import setup_logging
 
+from freight import wiring
 from freight.logs import configure_for, log_startup_warnings
 from freight.settings import get_settings
-from freight.webhooks.consumers import require_consumers
 from worker.config import beat_schedule, make_celery
 
-require_consumers()  # worker boot fails if a carrier event kind has no consumer
+wiring.install()  # worker boot fails if a job, task or carrier event kind has nothing to run it
 settings = get_settings()
 app = make_celery(settings)
 app.conf.beat_schedule = beat_schedule(settings)

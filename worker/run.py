@@ -116,12 +116,14 @@ def parse_as_of(value: str | None, settings: Settings) -> datetime | None:
 
 def run_task_once(name: str, *, as_of: str | None = None) -> int:
     """Run one periodic task inline, now (or as of an instant), and print what it did."""
+    from freight import wiring
     from freight.clock import utc_now
     from freight.db import engine_for, session_factory
     from freight.jobs.outbox import has_publisher, set_publisher
     from freight.jobs.service import UnknownTaskError, job_context, run_periodic
     from worker.publish import flush_all, install_publisher
 
+    wiring.install()
     settings = get_settings()
     try:
         moment = parse_as_of(as_of, settings)

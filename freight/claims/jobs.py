@@ -8,12 +8,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from freight.claims import service
-from freight.jobs.registry import JobContext, periodic
+from freight.jobs.registry import JobContext
 
 log = logging.getLogger("freight.claims")
 
 
-@periodic("claims.expire", every_seconds=24 * 3600)
 def expire(session: Session, ctx: JobContext) -> int:
     """Daily: unfiled claims past file_by (in the company's time zone) become expired."""
     today = ctx.now.astimezone(ZoneInfo(ctx.settings.timezone)).date()

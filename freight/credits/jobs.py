@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from freight.credits.service import pay_refund
-from freight.jobs.registry import JobContext, job
+from freight.jobs.registry import JobContext
 
 
-@job("credits.refund")
 def refund(session: Session, ctx: JobContext, *, refund_id: str) -> None:
     """P-CREDIT: refund price − restocking fee once, then mark the RR refunded."""
     pay_refund(session, refund_id=refund_id, payments=ctx.payments, now=ctx.now)

@@ -1,5 +1,6 @@
-"""Background work as data: features register job handlers and periodic tasks here; the
-worker runs them through one generic Celery task, so tasks stay thin and safe to run twice.
+"""Background work as data: freight/wiring.py names every job handler and periodic task and
+installs them here at start-up; the worker runs them through one generic Celery task, so tasks
+stay thin and safe to run twice.
 
 A handler is `fn(session, ctx, **args) -> None`; it must be idempotent (keyed on business ids),
 never commit (the runner does), and enqueue follow-up work with `ctx.enqueue`.
@@ -7,7 +8,6 @@ never commit (the runner does), and enqueue follow-up work with `ctx.enqueue`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,47 +55,13 @@ class Registry:
 
 REGISTRY = Registry()
 
-# Modules that register handlers; imported once by the worker and by `freight tasks run`.
-HANDLER_MODULES = (
-    "freight.jobs.relay",
-    "freight.repairs.jobs",
-    "freight.shipments.jobs",
-    "freight.quotes.jobs",
-    "freight.tracking.jobs",
-    "freight.claims.jobs",
-    "freight.webhooks.jobs",
-    "freight.notifications.jobs",
-    "freight.credits.jobs",
-    "freight.payments.jobs",
-    "freight.closeout.jobs",
-    "freight.advance.jobs",
-)
 
-
-def job(name: str) -> Callable[[Handler], Handler]:
-    """Register a one-off job handler under a task name (e.g. "shipments.buy_label")."""
-
-    def register(fn: Handler) -> Handler:
-        REGISTRY.handlers[name] = fn
-        return fn
-
-    return register
-
-
-def periodic(
-    name: str, *, every_seconds: float
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a periodic task (run by beat, or by hand with `freight tasks run NAME`)."""
-
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        REGISTRY.periodic[name] = Periodic(name, every_seconds, fn)
-        return fn
-
-    return register
+class NotWiredError(RuntimeError):
+    """Jobs were run before the composition (freight.wiring.install) filled the registry."""
 
 
 def load_handlers() -> Registry:
-    """Import every feature's job module (missing ones are a bug, not a skip)."""
-    for module in HANDLER_MODULES:
-        importlib.import_module(module)
+    """The job handlers and periodic tasks freight/wiring.py named (installed at start-up)."""
+    if not REGISTRY.handlers:
+        raise NotWiredError("no job handlers: call freight.wiring.install() at start-up")
     return REGISTRY

@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 
 from freight.jobs.models import Job
 from freight.jobs.outbox import remember
-from freight.jobs.registry import JobContext, periodic
+from freight.jobs.registry import JobContext
 from freight.jobs.service import never_started_jobs, pending_jobs, stale_jobs
 from freight.settings import Settings
 
 log = logging.getLogger("freight.jobs")
 
 
-@periodic("jobs.relay", every_seconds=10)
 def relay(session: Session, ctx: JobContext) -> int:
     """Queue every outbox row the broker does not (or may no longer) hold; returns how many."""
     settings, now = ctx.settings, ctx.now

@@ -7,13 +7,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from freight.jobs.registry import JobContext, job
+from freight.jobs.registry import JobContext
 from freight.notifications.service import build_message, deliver
 
 log = logging.getLogger("freight.notifications")
 
 
-@job("notifications.send")
 def send(
     session: Session, ctx: JobContext, *, key: str, kind: str, to: str, context: dict[str, Any]
 ) -> None:

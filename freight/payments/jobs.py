@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from freight.jobs.registry import JobContext, job
-from freight.payments.webhooks import PROCESS_TASK, apply_stripe_event
+from freight.jobs.registry import JobContext
+from freight.payments.webhooks import apply_stripe_event
 
 
-@job(PROCESS_TASK)
 def apply_event(session: Session, ctx: JobContext, *, event_id: int) -> None:
     """Apply one stored Stripe event (idempotent: processed events are skipped)."""
     apply_stripe_event(session, ctx, event_id=event_id)

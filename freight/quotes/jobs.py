@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from freight.jobs.registry import JobContext, job, periodic
+from freight.jobs.registry import JobContext
 from freight.quotes import holds, service
 
 
-@periodic("quotes.expire", every_seconds=300)
 def expire(session: Session, ctx: JobContext) -> int:
     """Open quotes past their expiry → expired; their RRs go back to ready_to_ship."""
     return service.expire_due(session, now=ctx.now)
 
 
-@job("quotes.release_payment")
 def release_payment(
     session: Session, ctx: JobContext, *, payment_id: str, reason: str = ""
 ) -> None:
@@ -24,7 +22,6 @@ def release_payment(
     service.settle_release(session, payments=ctx.payments, payment_id=payment_id)
 
 
-@periodic("quotes.renew_holds", every_seconds=3600)
 def renew_holds(session: Session, ctx: JobContext) -> int:
     """Holds older than FREIGHT_HOLD_RENEW_DAYS whose label is not bought: placed again."""
     return holds.renew_due(
@@ -32,7 +29,6 @@ def renew_holds(session: Session, ctx: JobContext) -> int:
     )
 
 
-@periodic("quotes.poll_payments", every_seconds=300)
 def poll_payments(session: Session, ctx: JobContext) -> int:
     """Intents still waiting for the customer: read them (covers a missed Stripe webhook)."""
     return holds.poll_unconfirmed(

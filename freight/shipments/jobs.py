@@ -6,24 +6,21 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from carriers.errors import CarrierError
-from freight.jobs.registry import JobContext, job, periodic
+from freight.jobs.registry import JobContext
 from freight.shipments import purchase, voiding
 from freight.shipments import repository as repo
 
 
-@job("shipments.buy_label")
 def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     """Buy or find the label, ship the RR, capture the hold; safe to run twice."""
     purchase.buy_label(session, ctx, shipment_id=shipment_id)
 
 
-@job(voiding.CHECK_REFUND)
 def check_refund(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     """Ask the carrier how a void's refund stands (retried with back-off while undecided)."""
     voiding.check(session, ctx, shipment_id=shipment_id)
 
 
-@periodic("shipments.refunds_poll", every_seconds=900)
 def refunds_poll(session: Session, ctx: JobContext) -> int:
     """Refunds the carrier takes days over (USPS): look at each void still pending."""
     pending = repo.void_pending(session, limit=100)

@@ -6,19 +6,17 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from freight.jobs.registry import JobContext, job, periodic
+from freight.jobs.registry import JobContext
 from freight.tracking import service
 
 log = logging.getLogger("freight.tracking")
 
 
-@job("tracking.subscribe")
 def subscribe(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     """Register a shipment's tracking number for carrier webhooks (and take its current state)."""
     service.subscribe(session, ctx, shipment_id=shipment_id)
 
 
-@periodic("tracking.poll", every_seconds=600)
 def poll(session: Session, ctx: JobContext) -> int:
     """Refresh active trackers the carrier has been quiet about."""
     count = service.poll(session, ctx)

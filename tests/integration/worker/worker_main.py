@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from carriers.types import Address, Parcel, RateRequest
-from freight.jobs.registry import JobContext, job
+from freight.jobs.registry import REGISTRY, JobContext
 from freight.webhooks import consumers as webhooks
 
 log = logging.getLogger("tests.worker")
@@ -33,7 +33,6 @@ def _effect(session: Session, kind: str, key: str) -> None:
     )
 
 
-@job("test.buy_label")
 def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     """Rate and buy one label for a (pretend) shipment; the carrier is idempotent per metadata."""
     metadata = f"test-shipment:{shipment_id}"
@@ -43,7 +42,6 @@ def buy_label(session: Session, ctx: JobContext, *, shipment_id: str) -> None:
     _effect(session, "label", label.transaction_id)
 
 
-@job("test.slow")
 def slow(session: Session, _ctx: JobContext, *, key: str, seconds: float) -> None:
     """Hold a worker process for a while (a message stays delivered but unacknowledged)."""
     log.warning("test.slow.started key=%s", key)
@@ -65,6 +63,8 @@ def consume_track(session: Session, ctx: JobContext, info: Any, _source: str) ->
     _effect(session, "track", f"{info.tracking_number}:{info.status}")
 
 
+# This test worker's composition: the product's wiring plus the test handlers and consumer.
+REGISTRY.handlers.update({"test.buy_label": buy_label, "test.slow": slow})
 webhooks.CONSUMERS["track"] = consume_track
 
 if __name__ == "__main__":
