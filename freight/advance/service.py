@@ -33,9 +33,11 @@ from freight.payments.port import (
     SetupIntent,
     UnknownPaymentMethod,
 )
+from freight.repairs import lifecycle
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import RepairRequest
 from freight.repairs.replacement import record_replacement
+from freight.repairs.rules import AWAITING_UNIT
 from freight.repairs.warranty_check import purchase_date_of
 from freight.rules import Decision, RuleError
 from freight.settings import Settings
@@ -128,10 +130,10 @@ def offer(
             actor=actor, now=now, settings=settings,
         )  # fmt: skip
         adv.serial_number = (rr.replacement or {}).get("serial_number")
-    rr_repo.add_history(
-        session, rr, to_status=rr.status, actor=actor, at=now,
-        rule="P-REPLACE", note=f"Advance replacement offered ({part_number.strip().upper()}, "
+    lifecycle.note(
+        session, rr, f"Advance replacement offered ({part_number.strip().upper()}, "
         f"{_price_text(adv)} if the unit is not returned)",
+        actor=actor, at=now, rule="P-REPLACE",
     )  # fmt: skip
     session.flush()
     notify(session, rr=rr, kind="advance_offered", context=email_context(adv, settings))
@@ -364,3 +366,12 @@ def email_context(adv: AdvanceReplacement, settings: Settings) -> dict[str, str]
         "return_days": str(settings.advance_return_days),
         "summary": summary(adv),
     }
+
+
+def ships_ahead(session: Session, rr: RepairRequest) -> bool:
+    """Whether staff may ship this RR's replacement now, before its unit arrives: the customer
+    saved the card and the unit is still to come (ADV-ELIGIBLE, ADV-CHARGE)."""
+    if rr.status not in AWAITING_UNIT:
+        return False
+    adv = for_rr(session, rr.id)
+    return adv is not None and adv.state == "card_saved"

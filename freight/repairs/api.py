@@ -34,6 +34,7 @@ from freight.repairs.schemas import (
 from freight.repairs.views import rr_out
 from freight.schemas import FreightTermsOut, country_field
 from freight.terms.service import terms_for
+from freight.wiring import RR_SECTIONS
 
 router = APIRouter(prefix="/api/v1", tags=["repair requests"])
 
@@ -63,7 +64,7 @@ def open_repair_request(
     """Open a Repair Request (one open RR per serial number)."""
     rr = service.open_rr(session, data=body, actor=who.name, now=now, settings=settings)
     audit.target = rr.rr_number
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.get("/repair-requests", response_model=RepairRequestPage)
@@ -94,7 +95,8 @@ async def get_repair_request(
     If-None-Match names it)."""
 
     def draw() -> tuple[bytes, None]:
-        return render(rr_out(session, service.get_rr(session, rr_number))), None
+        rr = service.get_rr(session, rr_number)
+        return render(rr_out(session, rr, sections=RR_SECTIONS)), None
 
     view = f"rr:{who.role}"  # per role, should the staff view ever differ by role
     return await cached_answer(
@@ -110,7 +112,7 @@ def change_status(
     rr = service.change_status(
         session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now
     )
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.post(
@@ -127,7 +129,7 @@ def choose_replacement(
         session, rr=service.get_rr(session, rr_number, lock=True), serial_number=body.serial_number,
         condition=body.condition, note=body.note, actor=who.name, now=now, settings=settings,
     )  # fmt: skip
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.post("/repair-requests/{rr_number}/receipt")
@@ -149,5 +151,5 @@ def log_receipt(
         "reasons": [
             DecisionOut(rule=d.rule, code=d.code, reason=d.reason) for d in decision.reasons
         ],
-        "repair_request": rr_out(session, rr),
+        "repair_request": rr_out(session, rr, sections=RR_SECTIONS),
     }

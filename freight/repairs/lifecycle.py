@@ -1,6 +1,6 @@
 """The one way an RR's status changes: `move` checks the lifecycle (TRANSITIONS), records who
 moved it, when and under which rule, and frees the serial once the RR is over (P-SERIAL).
-`issue` starts the lifecycle of a new RR."""
+`issue` starts the lifecycle of a new RR; `note` adds a history line without a move."""
 
 from __future__ import annotations
 
@@ -33,6 +33,15 @@ def move(
     rr.status = target.value
     if target in TERMINAL:
         rr.open_serial = None
+
+
+def note(
+    session: Session, rr: RepairRequest, text: str, *, actor: str, at: datetime,
+    rule: str | None = None,
+) -> None:  # fmt: skip
+    """A line in the RR's history that does not move it (an offer, a correction)."""
+    repo.add_history(session, rr, from_status=rr.status, to_status=rr.status, actor=actor, at=at,
+                     rule=rule, note=text)  # fmt: skip
 
 
 def issue(session: Session, rr: RepairRequest, *, actor: str, at: datetime) -> None:

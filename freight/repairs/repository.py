@@ -65,7 +65,7 @@ def add_history(
     rule: str | None = None,
     note: str = "",
 ) -> None:
-    """Record a move (freight.repairs.lifecycle.move makes it; nothing else should call this)."""
+    """Record a history line (only freight.repairs.lifecycle calls this: move, note, issue)."""
     session.add(
         RRHistory(
             rr=rr, at=at, from_status=from_status, to_status=to_status,
