@@ -130,8 +130,15 @@ def make_engine(url: str, *, pool: int | None = None) -> Engine:
 
     # Per process: API processes × worker processes × (pool + overflow) must stay under the
     # server's max_connections (README, "Running in production").
+    if pool is not None:
+        # The read engine: AUTOCOMMIT (a read is one statement; BEGIN and COMMIT would be two more
+        # round trips on the event loop) and no pre-ping (a third); a connection the server
+        # dropped fails one read and is replaced, and none is kept longer than 30 minutes.
+        return create_engine(
+            url, hide_parameters=True, isolation_level="AUTOCOMMIT", pool_recycle=1800, **sizes
+        )
     settings = get_settings()
-    sizes = sizes or {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    sizes = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, **sizes)
 
 
