@@ -109,15 +109,18 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool: int | None = None) -> Engine:
     """An engine for a URL; SQLite gets WAL and a busy timeout so API and worker can share it.
+    `pool`: exactly that many connections (no overflow), for the read engine.
 
     `hide_parameters`: a database error's message (logged with the failing request) names the
     statement but never the bound values — customer emails, addresses, tokens stay out of logs."""
+    sizes: dict[str, Any] = {} if pool is None else {"pool_size": pool, "max_overflow": 0}
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
-        )
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True,
+            **sizes,
+        )  # fmt: skip
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -127,16 +130,32 @@ def make_engine(url: str) -> Engine:
 
     # Per process: API processes × worker processes × (pool + overflow) must stay under the
     # server's max_connections (README, "Running in production").
+    if pool is not None:
+        # The read engine: AUTOCOMMIT (a read is one statement; BEGIN and COMMIT would be two more
+        # round trips on the event loop) and no pre-ping (a third); a connection the server
+        # dropped fails one read and is replaced, and none is kept longer than 30 minutes.
+        return create_engine(
+            url, hide_parameters=True, isolation_level="AUTOCOMMIT", pool_recycle=1800, **sizes
+        )
     settings = get_settings()
-    return create_engine(
-        url, pool_pre_ping=True, hide_parameters=True,
-        pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
-    )  # fmt: skip
+    sizes = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **sizes)
 
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     return make_engine(url)
+
+
+# Connections of the polled reads' own pool (freight.deps.get_read_session): they run on the
+# event loop, which must never wait for a connection another request holds, so each request
+# first takes one of as many slots as this pool has connections.
+READ_POOL = 8
+
+
+@lru_cache(maxsize=8)
+def read_engine_for(url: str) -> Engine:
+    return make_engine(url, pool=READ_POOL)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from freight.audit.http import AuditNote, note, record_failure, record_success
 from freight.auth.rules import CSRF_HEADER, SESSION_COOKIE, csrf_problem, read_customer_token
 from freight.auth.service import Principal, authenticate, session_principal
 from freight.clock import utc_now
-from freight.db import session_scope
+from freight.db import READ_POOL, session_scope
 from freight.errors import AppError, FieldError, ForbiddenError, UnauthorizedError
 from freight.settings import Settings
 
@@ -98,6 +100,38 @@ def _end_read(session: Session, writer: sessionmaker[Session]) -> None:
 # scope="function": the commit runs before the response is sent, so a 2xx always means committed
 # (FastAPI's default for yield dependencies tears down after the response).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """The read session of the polled reads (GET /track/{rr}, GET /repair-requests/{rr}), on the
+    event loop: their hit path is one short query that never waits for a lock, cheaper than the
+    threadpool hops a plain dependency costs. Anything that may wait (a pending change to
+    replay) goes to the threadpool."""
+    async with _read_slots(request.app.state):  # a connection is free when this is entered
+        session: Session = request.app.state.hot_read_factory()
+        try:
+            yield session
+            if session.dirty or session.new or session.deleted:
+                await run_in_threadpool(_end_read, session, request.app.state.session_factory)
+            else:
+                session.commit()  # ends the read snapshot; nothing is written
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def _read_slots(state: Any) -> asyncio.Semaphore:
+    """One slot per connection of the read pool (freight.db.READ_POOL), per event loop."""
+    loop = asyncio.get_running_loop()
+    found = getattr(state, "read_slots", None)
+    if found is None or found[0] is not loop:
+        found = state.read_slots = (loop, asyncio.Semaphore(READ_POOL))
+    return found[1]
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 # What a route adds to its request's audit entry (e.g. the RR number a POST created).
 AuditDep = Annotated[AuditNote, Depends(note)]
 
@@ -123,6 +157,17 @@ def get_principal(
 ) -> Principal:
     """The caller: a bearer token (staff-side or RR-scoped customer), else the session cookie
     (which must bring its CSRF token on unsafe requests); 401 otherwise."""
+    return _principal(request, session, settings, now)
+
+
+async def get_read_principal(
+    request: Request, session: ReadSessionDep, settings: SettingsDep, now: NowDep
+) -> Principal:
+    """get_principal for the polled reads (with their read session, on the event loop)."""
+    return _principal(request, session, settings, now)
+
+
+def _principal(request: Request, session: Session, settings: Settings, now: datetime) -> Principal:
     token = _bearer(request)
     if token is None:
         principal = _cookie_principal(request, session, settings, now)
@@ -173,22 +218,32 @@ def _customer(token: str, settings: Settings, now: datetime) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+ReadPrincipalDep = Annotated[Principal, Depends(get_read_principal)]
 
 
-def require_role(*roles: str) -> Callable[[Principal], Principal]:
+def require_role(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting the given roles (admin is admitted everywhere)."""
 
-    def check(principal: PrincipalDep) -> Principal:
-        if not principal.staff_side or (principal.role not in roles and principal.role != "admin"):
-            who = principal.role or "customer"
-            caller = "you are signed in as" if principal.kind == "user" else "the token is"
-            raise ForbiddenError(f"This call needs the {' or '.join(roles)} role; {caller} {who}.")
-        return principal
+    async def check(principal: PrincipalDep) -> Principal:
+        return _admit(principal, roles)
 
     return check
 
 
+def _admit(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    if not principal.staff_side or (principal.role not in roles and principal.role != "admin"):
+        who = principal.role or "customer"
+        caller = "you are signed in as" if principal.kind == "user" else "the token is"
+        raise ForbiddenError(f"This call needs the {' or '.join(roles)} role; {caller} {who}.")
+    return principal
+
+
+async def _read_staff(principal: ReadPrincipalDep) -> Principal:
+    return _admit(principal, ("staff",))
+
+
 StaffDep = Annotated[Principal, Depends(require_role("staff"))]
+ReadStaffDep = Annotated[Principal, Depends(_read_staff)]  # StaffDep for the polled reads
 FinanceDep = Annotated[Principal, Depends(require_role("finance"))]
 AdminDep = Annotated[Principal, Depends(require_role("admin"))]
 

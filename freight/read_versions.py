@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Table, event, select
+from sqlalchemy import BigInteger, ForeignKey, Table, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from starlette.concurrency import run_in_threadpool
 
 from freight.db import Base
 
@@ -143,16 +144,26 @@ install()
 
 def current(session: Session, rr_number: str) -> tuple[int, int] | None:
     """(RR id, version) in one query, or None when the RR does not exist."""
+    stmt = _current_statement() if _CURRENT is None else _CURRENT
+    found = session.connection().execute(stmt, {"number": rr_number.strip().upper()}).first()
+    if found is None:
+        return None
+    return int(found[0]), int(found[1] or 0)
+
+
+_CURRENT: Any = None  # built once: building a statement costs more than running this one
+
+
+def _current_statement() -> Any:
+    global _CURRENT
     from freight.repairs.models import RepairRequest
 
-    row = session.execute(
+    _CURRENT = (
         select(RepairRequest.id, RRReadVersion.version)
         .outerjoin(RRReadVersion, RRReadVersion.rr_id == RepairRequest.id)
-        .where(RepairRequest.rr_number == rr_number.strip().upper())
-    ).first()
-    if row is None:
-        return None
-    return int(row[0]), int(row[1] or 0)
+        .where(RepairRequest.rr_number == bindparam("number"))
+    )
+    return _CURRENT
 
 
 @dataclass(frozen=True)
@@ -192,7 +203,7 @@ class ReadCache:
 Render = Callable[[], tuple[bytes, datetime | None]]
 
 
-def cached(
+async def cached(
     cache: ReadCache, session: Session, *, view: str, rr_number: str, now: datetime,
     render: Render, etag_of: Callable[[bytes], str],
 ) -> Rendered | None:  # fmt: skip
@@ -205,7 +216,7 @@ def cached(
     hit = cache.get(key, found[1], now)
     if hit is not None:
         return hit
-    body, until = render()
+    body, until = await run_in_threadpool(render)  # a miss renders off the event loop
     limit = now + MAX_AGE
     entry = Rendered(body, etag_of(body), found[1], now, min(until, limit) if until else limit)
     cache.put(key, entry)

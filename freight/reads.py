@@ -48,15 +48,15 @@ def json_answer(request: Request, body: bytes, etag: str | None = None) -> Respo
     return Response(body, media_type="application/json", headers=headers)
 
 
-def cached_answer(
+async def cached_answer(
     request: Request, session: Session, *, view: str, rr_number: str, now: datetime,
     render: Render,
 ) -> Response:  # fmt: skip
     """The RR's answer for this view, rendered once per version of the RR (freight.read_versions)
     — one query while nothing changed — with its ETag (304 when the client has it)."""
     cache: ReadCache = request.app.state.read_cache
-    found = cached(cache, session, view=view, rr_number=rr_number, now=now, render=render,
-                   etag_of=etag_of)  # fmt: skip
+    found = await cached(cache, session, view=view, rr_number=rr_number, now=now,
+                         render=render, etag_of=etag_of)  # fmt: skip
     if found is None:
         raise NotFoundError(f"Repair Request {rr_number} does not exist.", rr_number=rr_number)
     return json_answer(request, found.body, found.etag)

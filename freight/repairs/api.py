@@ -6,7 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
+from freight.deps import (
+    AuditDep,
+    NowDep,
+    ReadSessionDep,
+    ReadStaffDep,
+    SessionDep,
+    SettingsDep,
+    StaffDep,
+)
 from freight.errors import FieldError, ValidationFailedError
 from freight.problems import problem_responses
 from freight.reads import cached_answer, render
@@ -80,8 +88,8 @@ def list_repair_requests(
     response_model=RepairRequestOut,
     responses={304: {"description": "Not modified (If-None-Match names the current ETag)"}},
 )
-def get_repair_request(
-    rr_number: str, request: Request, who: StaffDep, session: SessionDep, now: NowDep
+async def get_repair_request(
+    rr_number: str, request: Request, who: ReadStaffDep, session: ReadSessionDep, now: NowDep
 ) -> Response:
     """One RR with history, receipts, shipments, quotes and claims (with an ETag: 304 when
     If-None-Match names it)."""
@@ -91,7 +99,9 @@ def get_repair_request(
         return render(rr_out(session, rr, sections=RR_SECTIONS)), None
 
     view = f"rr:{who.role}"  # per role, should the staff view ever differ by role
-    return cached_answer(request, session, view=view, rr_number=rr_number, now=now, render=draw)
+    return await cached_answer(
+        request, session, view=view, rr_number=rr_number, now=now, render=draw
+    )
 
 
 @router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)

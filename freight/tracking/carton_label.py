@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import io
 
-from reportlab.graphics.barcode import code128
-from reportlab.lib.pagesizes import letter
-from reportlab.lib.units import inch
-from reportlab.pdfgen import canvas
-
 from freight.depot import depot_lines
 from freight.settings import Settings
 
@@ -17,6 +12,12 @@ PREPAID = "FREIGHT PREPAID \u2014 NO COD"
 
 def carton_label_pdf(rr_number: str, settings: Settings) -> bytes:
     """A one-page PDF to tape on the outside of the carton."""
+    # reportlab is imported on first use: ~8 MB an API process would otherwise always carry.
+    from reportlab.graphics.barcode import code128
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.units import inch
+    from reportlab.pdfgen import canvas
+
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=letter, pageCompression=0)
     page.setTitle(f"Carton label {rr_number}")

@@ -11,7 +11,15 @@ from fastapi.responses import Response
 from freight.claims.reports import Photo, report_damage
 from freight.claims.schemas import DamageReportOut
 from freight.claims.views import claim_public
-from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, rr_access
+from freight.deps import (
+    NowDep,
+    PrincipalDep,
+    ReadPrincipalDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    rr_access,
+)
 from freight.inbound.service import carton_with_label
 from freight.problems import problem_responses
 from freight.reads import cached_answer, render
@@ -50,8 +58,8 @@ def lookup(
     response_model=TrackOut,
     responses={304: {"description": "Not modified (If-None-Match names the current ETag)"}},
 )
-def track(
-    rr_number: str, request: Request, who: PrincipalDep, session: SessionDep, now: NowDep
+async def track(
+    rr_number: str, request: Request, who: ReadPrincipalDep, session: ReadSessionDep, now: NowDep
 ) -> Response:
     """Status, deadlines, next steps, inbound/outbound tracking, the open quote and claims.
     The answer carries an ETag; polling with If-None-Match gets 304 while nothing changed."""
@@ -61,7 +69,9 @@ def track(
         out = track_out(session, get_rr(session, rr_number), now=now)
         return render(out), out.open_quote.expires_at if out.open_quote else None  # it expires
 
-    return cached_answer(request, session, view="track", rr_number=rr_number, now=now, render=draw)
+    return await cached_answer(
+        request, session, view="track", rr_number=rr_number, now=now, render=draw
+    )
 
 
 @router.get(
