@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from freight.agreement.service import current_policy
-from freight.db import engine_for, session_factory
+from freight.db import engine_for, read_factory, session_factory
 from freight.errors import AppError, FieldError
 from freight.pages.security import SecurityHeaders, security_options
 from freight.problems import (
@@ -25,6 +25,7 @@ from freight.problems import (
     declare_problems,
     public_operations,
 )
+from freight.read_versions import ReadCache
 from freight.schemas import country_schema
 from freight.settings import Settings, get_settings
 from freight.text import LINE_PATTERN, refuse_control_in_url
@@ -226,6 +227,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine_for(settings.db_url)
     app.state.session_factory = session_factory(app.state.engine)
+    app.state.read_session_factory = read_factory(app.state.engine)
+    app.state.read_cache = (
+        ReadCache()
+    )  # rendered RR answers of this process (freight.read_versions)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -341,6 +346,7 @@ ROUTER_MODULES = (
     "freight.audit.api",
     "freight.inbound.api",
     "freight.closeout.api",
+    "freight.advance.api",
 )
 
 
@@ -350,7 +356,7 @@ def _routers() -> list[Any]:
 
 def _ops_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"])

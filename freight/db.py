@@ -14,6 +14,8 @@ from sqlalchemy import JSON, DateTime, Dialect, Engine, MetaData, String, create
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import Numeric, TypeDecorator, TypeEngine
 
+from freight.clock import utc_now
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -33,8 +35,8 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# Column defaults read the one clock (freight.clock); services take `now` as a parameter.
+utcnow = utc_now
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -91,11 +93,20 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# The execution option a read-only session's engine carries (see read_factory).
+READ_OPTION = "freight_read"
+
+
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: API, worker and beat share one file, and a
     # deferred transaction that reads and then writes fails at once ("database is locked")
     # when another process committed in between, instead of waiting its turn.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only session (GET/HEAD) begins DEFERRED: in WAL mode it reads a snapshot and never
+    # waits for, nor blocks, a writer (its rare writes are replayed in a write session, deps.py).
+    if conn.get_execution_options().get(READ_OPTION):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -130,6 +141,16 @@ def engine_for(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def read_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for read-only requests: no write lock taken (SQLite begins DEFERRED), no
+    autoflush (a pending change, e.g. a session cookie's last-seen, is never written from the
+    read transaction; freight.deps replays it in a write transaction of its own)."""
+    return sessionmaker(
+        bind=engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False,
+        autoflush=False,
+    )  # fmt: skip
 
 
 @contextmanager

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, sessionmaker
 
 from freight.audit.http import AuditNote, note, record_failure, record_success
 from freight.auth.rules import CSRF_HEADER, SESSION_COOKIE, csrf_problem, read_customer_token
 from freight.auth.service import Principal, authenticate, session_principal
 from freight.clock import utc_now
+from freight.db import session_scope
 from freight.errors import AppError, FieldError, ForbiddenError, UnauthorizedError
 from freight.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# Trivial dependencies are coroutines: FastAPI runs a plain function in the threadpool, which
+# costs more than the function itself.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return utc_now()
 
 
@@ -32,18 +36,63 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 def get_session(request: Request, now: NowDep) -> Iterator[Session]:
     """One unit of work per request: committed before the response is sent, else rolled back.
-    A request that changes something is audited in the same transaction (freight.audit.http)."""
-    session: Session = request.app.state.session_factory()
+    A request that changes something is audited in the same transaction (freight.audit.http).
+    GET and HEAD read in a session that never takes the write lock (freight.db.read_factory)."""
+    read = request.method in READ_METHODS
+    factory = request.app.state.read_session_factory if read else request.app.state.session_factory
+    session: Session = factory()
     try:
         yield session
-        record_success(session, request, now=now)
-        session.commit()
+        if read:
+            _end_read(session, request.app.state.session_factory)
+        else:
+            record_success(session, request, now=now)
+            session.commit()
     except BaseException as exc:
         session.rollback()
         record_failure(request, exc, now=now)
         raise
     finally:
         session.close()
+
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _end_read(session: Session, writer: sessionmaker[Session]) -> None:
+    """End a read-only request's transaction. A change it left pending (a session cookie's
+    sliding last-seen) is written in a write transaction of its own, and only the attributes it
+    changed: a concurrent change to the same row (a sign-out) is kept."""
+    if not (session.dirty or session.new or session.deleted):
+        session.commit()  # ends the read snapshot; nothing is written
+        return
+    updates: list[tuple[type[Any], Any, dict[str, Any]]] = []
+    for obj in list(session.dirty):
+        state = inspect(obj)
+        changed = {
+            attr.key: state.attrs[attr.key].history.added[0]
+            for attr in state.mapper.column_attrs
+            if state.attrs[attr.key].history.added
+        }
+        if changed:
+            updates.append((type(obj), state.identity, changed))
+        session.expire(obj)  # drop the pending change from the read transaction
+    added, deleted = list(session.new), [(type(o), inspect(o).identity) for o in session.deleted]
+    for obj in added + list(session.deleted):
+        session.expunge(obj)
+    session.commit()
+    with session_scope(writer) as write:
+        for cls, identity, changed in updates:
+            row = write.get(cls, identity)
+            if row is not None:
+                for key, value in changed.items():
+                    setattr(row, key, value)
+        for obj in added:
+            write.add(obj)
+        for cls, identity in deleted:
+            row = write.get(cls, identity)
+            if row is not None:
+                write.delete(row)
 
 
 # scope="function": the commit runs before the response is sent, so a 2xx always means committed

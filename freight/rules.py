@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,37 @@ class TransitionError(RuleError):
             rule=rule,
             field="status",
         )
+
+
+S = TypeVar("S", bound=StrEnum)
+
+
+class Lifecycle(Generic[S]):
+    """A status graph as data (status → the statuses it may move to), with the checks every
+    lifecycle needs: read a status (a RuleError naming `status` when it is not one), list, test
+    and check a move (TransitionError, a 409, listing the legal targets)."""
+
+    def __init__(
+        self, subject: str, graph: Mapping[S, frozenset[S]], statuses: type[S], *, rule: str = ""
+    ) -> None:
+        self.subject, self.graph, self.statuses, self.rule = subject, graph, statuses, rule
+
+    def status(self, value: S | str) -> S:
+        try:
+            return self.statuses(value)
+        except ValueError:
+            raise RuleError(f"{value!r} is not a {self.subject} status.", field="status") from None
+
+    def allowed(self, current: S | str) -> frozenset[S]:
+        """Where `current` may move."""
+        return self.graph[self.status(current)]
+
+    def can(self, current: S | str, target: S | str) -> bool:
+        return self.status(target) in self.allowed(current)
+
+    def check(self, current: S | str, target: S | str) -> None:
+        """Raise TransitionError unless the graph allows current → target."""
+        cur, tgt = self.status(current), self.status(target)
+        if tgt not in self.graph[cur]:
+            allowed = (s.value for s in self.graph[cur])
+            raise TransitionError(self.subject, cur.value, tgt.value, allowed, rule=self.rule)

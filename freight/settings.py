@@ -217,6 +217,23 @@ class Settings(BaseSettings):
     # customers get the label to the depot paid by the vendor; elsewhere the customer pays.
     vendor_paid_inbound: CodeList = Field(default_factory=list)
 
+    # Advance replacement (issue 17 §2): list prices by part number ("249.00 USD"), charged to
+    # the saved card when the defective unit is not scanned within the return window.
+    replacement_prices: dict[str, str] = Field(default_factory=dict)
+    advance_return_days: int = Field(default=30, ge=1, le=365)
+    advance_reminder_day: int = Field(default=21, ge=0, le=365)  # 0: no reminder
+
+    @field_validator("replacement_prices")
+    @classmethod
+    def _prices(cls, value: dict[str, str]) -> dict[str, str]:
+        from freight.advance.rules import parse_prices  # pure; imported late to keep this light
+
+        try:
+            table = parse_prices(value)
+        except ValueError as exc:
+            raise ValueError(f"FREIGHT_REPLACEMENT_PRICES: {exc}") from None
+        return {part: f"{m.amount} {m.currency}" for part, m in table.items()}
+
     @field_validator("vendor_paid_inbound", mode="before")
     @classmethod
     def _regions(cls, value: Any) -> Any:

@@ -249,7 +249,7 @@ Day = Annotated[
 ]
 
 
-def refuse_control_in_url(request: Request) -> None:
+async def refuse_control_in_url(request: Request) -> None:
     """An app-wide dependency: a control character in any path or query value is a 422 naming
     the parameter, before any query runs (PostgreSQL refuses NUL in text)."""
     fields = [

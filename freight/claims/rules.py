@@ -9,7 +9,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Literal
 
-from freight.rules import Decision, RuleError, TransitionError
+from freight.carrier_registry import display_name
+from freight.rules import Decision, Lifecycle, RuleError
 
 Basis = Literal["delivery", "mailing", "pickup"]
 ClaimKind = Literal["damage", "concealed_damage", "loss"]
@@ -20,7 +21,6 @@ Filer = Literal["customer", "sender", "vendor"]
 class ClaimDeadline:
     """Days a carrier allows for a claim, counted from the basis event."""
 
-    label: str
     days: int
     basis: Basis
     international_days: int | None = None  # when the international limit differs
@@ -36,11 +36,11 @@ DEFAULT_CARRIER = "default"
 # SPEC §5 defaults; keys are Shippo carrier tokens (lower case).
 CLAIM_DEADLINES: Mapping[str, ClaimDeadline] = MappingProxyType(
     {
-        "ups": ClaimDeadline("UPS", 60, "delivery"),
-        "fedex": ClaimDeadline("FedEx", 60, "delivery", international_days=21),
-        "usps": ClaimDeadline("USPS", 60, "mailing"),
-        "dhl_express": ClaimDeadline("DHL Express", 30, "pickup"),
-        DEFAULT_CARRIER: ClaimDeadline("", 30, "delivery"),
+        "ups": ClaimDeadline(60, "delivery"),
+        "fedex": ClaimDeadline(60, "delivery", international_days=21),
+        "usps": ClaimDeadline(60, "mailing"),
+        "dhl_express": ClaimDeadline(30, "pickup"),
+        DEFAULT_CARRIER: ClaimDeadline(30, "delivery"),
     }
 )
 
@@ -59,11 +59,6 @@ _ARGUMENT: Mapping[Basis, str] = {
     "mailing": "mailed_at",
     "pickup": "picked_up_at",
 }
-
-
-def _carrier_label(carrier: str, rule: ClaimDeadline) -> str:
-    """The carrier's display name ("canada_post" → "Canada Post" for unknown tokens)."""
-    return rule.label or carrier.replace("_", " ").strip().title() or "Carrier"
 
 
 def _date_of(moment: datetime, name: str) -> date:
@@ -96,7 +91,8 @@ def claim_file_by(
     moment = known[used] if used else None
     start = _date_of(moment, _ARGUMENT[used]) if moment is not None and used else today
     scope = " (international)" if international and rule.international_days is not None else ""
-    sentence = f"{_carrier_label(token, rule)}: within {days} days after {rule.basis}{scope}"
+    name = display_name(token, unknown="Carrier")
+    sentence = f"{name}: within {days} days after {rule.basis}{scope}"
     if used != rule.basis:
         counted = f"counted from {used}" if used else "counted from today"
         sentence += f" (no {rule.basis} date known, {counted})"
@@ -180,27 +176,13 @@ CLAIM_TRANSITIONS: Mapping[ClaimStatus, frozenset[ClaimStatus]] = MappingProxyTy
 UNFILED_STATUSES = frozenset({_C.OPEN, _C.NOTIFIED})
 
 
-def _claim_status(value: ClaimStatus | str) -> ClaimStatus:
-    """Coerce a string to ClaimStatus, naming the field when it is not one."""
-    try:
-        return ClaimStatus(value)
-    except ValueError:
-        raise RuleError(f"{value!r} is not a claim status.", field="status") from None
-
-
-def check_claim_transition(current: ClaimStatus | str, target: ClaimStatus | str) -> None:
-    """Raise TransitionError unless a claim may move from current to target."""
-    cur, tgt = _claim_status(current), _claim_status(target)
-    allowed = CLAIM_TRANSITIONS[cur]
-    if tgt not in allowed:
-        raise TransitionError(
-            "claim", cur.value, tgt.value, (s.value for s in allowed), rule="P-CLAIM"
-        )
+CLAIM_LIFECYCLE = Lifecycle("claim", CLAIM_TRANSITIONS, ClaimStatus, rule="P-CLAIM")
+check_claim_transition = CLAIM_LIFECYCLE.check
 
 
 def expire_decision(status: ClaimStatus | str, file_by: date, today: date) -> Decision | None:
     """An expiry decision once the filing deadline has passed on an unfiled claim."""
-    if _claim_status(status) not in UNFILED_STATUSES or today <= file_by:
+    if CLAIM_LIFECYCLE.status(status) not in UNFILED_STATUSES or today <= file_by:
         return None
     return Decision(
         "P-CLAIM",

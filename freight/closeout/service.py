@@ -22,6 +22,7 @@ from freight.closeout import repository as repo
 from freight.closeout import rules
 from freight.closeout.models import Manifest, Pickup
 from freight.closeout.schemas import CarrierDay, EndOfDayOut, LabelLine, manifest_out, pickup_out
+from freight.depot import depot_address
 from freight.errors import ConflictError, NotFoundError, invalid
 from freight.jobs.registry import JobContext
 from freight.jobs.service import enqueue
@@ -30,7 +31,6 @@ from freight.repairs.models import RepairRequest
 from freight.rules import RuleError
 from freight.settings import Settings
 from freight.shipments.models import Shipment
-from freight.shipments.rating import depot_address
 
 log = logging.getLogger("freight.closeout")
 CREATE_MANIFEST, BOOK_PICKUP = "closeout.create_manifest", "closeout.book_pickup"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from carriers.types import RateRequest
+from freight.depot import depot_address
 from freight.errors import invalid
 from freight.inbound.rules import label_reference
 from freight.repairs.models import RepairRequest
@@ -13,7 +14,6 @@ from freight.settings import Settings
 from freight.shipments.models import Shipment
 from freight.shipments.rating import (
     customs_for,
-    depot_address,
     label_metadata,
     parcel_of,
     return_address,

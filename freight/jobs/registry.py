@@ -68,6 +68,7 @@ HANDLER_MODULES = (
     "freight.credits.jobs",
     "freight.payments.jobs",
     "freight.closeout.jobs",
+    "freight.advance.jobs",
 )
 
 

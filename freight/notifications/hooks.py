@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from freight.carrier_registry import display_name as _carrier_name
 from freight.notifications.service import notify
 from freight.quotes.models import Quote
 from freight.repairs.models import RepairRequest
 from freight.shipments.models import Shipment
-from freight.tracking.rules import CARRIERS, normalize_carrier, tracking_url
-
-
-def _carrier_name(carrier: str | None) -> str:
-    spec = CARRIERS.get(normalize_carrier(carrier or ""))
-    return spec.name if spec else (carrier or "the carrier")
+from freight.tracking.rules import tracking_url
 
 
 def quote_ready(session: Session, *, rr: RepairRequest, quote: Quote) -> None:

@@ -53,6 +53,24 @@ EMAILS: Mapping[str, EmailKind] = MappingProxyType(
         "submission_declined": EmailKind(
             "submission_declined.txt", "Your request {submission_id} was declined"
         ),
+        "advance_offered": EmailKind(
+            "advance_offered.txt", "Advance replacement for {rr_number}: save a card"
+        ),
+        "advance_card_saved": EmailKind(
+            "advance_card_saved.txt", "Card saved: return your unit by {due_date} ({rr_number})"
+        ),
+        "advance_reminder": EmailKind(
+            "advance_reminder.txt", "Reminder: return your unit by {due_date} ({rr_number})"
+        ),
+        "advance_released": EmailKind(
+            "advance_released.txt", "Your card is released ({rr_number})"
+        ),
+        "advance_charged": EmailKind(
+            "advance_charged.txt", "Advance replacement {rr_number}: {price} charged"
+        ),
+        "advance_charge_failed": EmailKind(
+            "advance_charge_failed.txt", "Advance replacement {rr_number}: the charge failed"
+        ),
         "claim_opened": EmailKind(
             "claim_opened.txt",
             "Shipping damage or loss on {rr_number}: file with {carrier} by {file_by}",

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
+from freight.depot import depot_lines
 from freight.jobs.service import enqueue
 from freight.notifications.rules import dedup_key, email_kind, outbox_name, subject_for
 from freight.repairs.models import RepairRequest
@@ -64,12 +65,8 @@ def base_context(settings: Settings, rr_number: str) -> dict[str, Any]:
     return {
         "tracking_page": f"{base}/track/{rr_number}",
         "lookup_page": f"{base}/track",
-        "depot_lines": [
-            settings.depot_name, f"Attn: {settings.depot_attention}", settings.depot_street1,
-            f"{settings.depot_city}, {settings.depot_state} {settings.depot_postal_code}",
-            settings.depot_country,
-        ],
-    }  # fmt: skip
+        "depot_lines": depot_lines(settings),
+    }
 
 
 def render(settings: Settings, kind: str, context: Mapping[str, Any]) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from freight.agreement.service import current_policy
 from freight.auth.rules import SESSION_COOKIE
 from freight.auth.service import Principal, session_principal
+from freight.carrier_registry import CARRIERS, CUSTOMER_CHOICES
 from freight.deps import NowDep, SessionDep, SettingsDep
 from freight.repairs.rules import RR_NUMBER_RE
 
@@ -74,9 +75,12 @@ def track_lookup(request: Request) -> HTMLResponse:
 def track_rr(request: Request, rr_number: str) -> HTMLResponse:
     rr = rr_number.strip().upper()
     status = 200 if RR_NUMBER_RE.match(rr) else 404
-    return templates.TemplateResponse(
-        request, "track_rr.html", {"title": f"Repair {rr}", "rr_number": rr}, status_code=status
-    )
+    context = {"title": f"Repair {rr}", "rr_number": rr, "carriers": _CARRIER_CHOICES}
+    return templates.TemplateResponse(request, "track_rr.html", context, status_code=status)
+
+
+# The carrier select on the customer page, from the one carrier registry.
+_CARRIER_CHOICES = [(token, CARRIERS[token].name) for token in CUSTOMER_CHOICES]
 
 
 @router.get("/staff", response_class=HTMLResponse)

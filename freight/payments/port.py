@@ -50,6 +50,34 @@ class Settlement:
     refund_id: str | None = None  # a refund's own id at the processor (re_…)
 
 
+@dataclass(frozen=True, slots=True)
+class SetupIntent:
+    """A card saved for a later off-session charge (a Stripe SetupIntent, usage=off_session).
+
+    `status` is Stripe's: requires_payment_method | requires_confirmation | requires_action |
+    processing | canceled | succeeded. The card is saved only in `succeeded`; then
+    `payment_method` is the card to charge and `customer` the one it is attached to.
+    """
+
+    ref: str
+    status: str
+    client_secret: str | None = None
+    customer: str | None = None
+    payment_method: str | None = None
+    error_code: str | None = None  # last_setup_error: decline_code or code
+    reason: str | None = None  # last_setup_error.message
+    metadata: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """An off-session charge that went through (a PaymentIntent in `succeeded`)."""
+
+    ref: str
+    status: str  # succeeded
+    amount: Money
+
+
 class PaymentError(Exception):
     """Base of every payments error; `reason` is the processor's sentence."""
 
@@ -138,6 +166,43 @@ class PaymentsPort(Protocol):
     def refund(self, ref: str, amount: Money, *, idempotency_key: str) -> Settlement:
         """Refund a captured amount (once per key); `ref` is a PaymentIntent (pi_…) or, for
         web-store orders, a charge (ch_…/py_…) or any payment the processor knows."""
+        ...
+
+    # Save a card now, charge it later without the customer (advance replacement, P-REPLACE):
+    # a manual-capture hold lapses after 7 days, so it cannot stand for 30.
+
+    def create_setup_intent(
+        self, *, idempotency_key: str, metadata: dict[str, str], email: str | None
+    ) -> SetupIntent:
+        """An unconfirmed SetupIntent (usage=off_session) for a new Customer."""
+        ...
+
+    def confirm_setup_intent(
+        self, ref: str, payment_method: str, *, idempotency_key: str
+    ) -> SetupIntent:
+        """Confirm with a payment-method token; CardDeclined or UnknownPaymentMethod; a 3-D
+        Secure challenge comes back as `requires_action` (not a decline)."""
+        ...
+
+    def retrieve_setup_intent(self, ref: str) -> SetupIntent:
+        """The SetupIntent as the processor has it now."""
+        ...
+
+    def charge_off_session(
+        self,
+        amount: Money,
+        *,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Charge:
+        """Charge the saved card now (PaymentIntent off_session=true, confirm=true, automatic
+        capture); CardDeclined (or AuthenticationRequired) when the bank refuses."""
+        ...
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        """The succeeded charge made with that key, if any (looked up before charging again)."""
         ...
 
 

@@ -16,11 +16,15 @@ across processes. It behaves like Stripe where the service relies on it:
 - a hold lapses 7 days after it was placed (the intent is `canceled`, as Stripe does);
 - every change emits a Stripe-shaped event, signed like Stripe (`Stripe-Signature: t=…,v1=…`) with
   the sandbox's own secret and POSTed to the webhook URL when one is set;
-- an idempotency key replays its first successful answer and is never charged twice.
+- an idempotency key replays its first successful answer and is never charged twice;
+- cards are saved for later with SetupIntents (`setup_intents`; the same test cards save,
+  decline or ask for a challenge) and charged off-session (op `charge`, once per key:
+  `pm_card_authenticationRequired` fails with `authentication_required`, the declining cards
+  decline).
 
 Refunds against a reference the sandbox did not create (`pi_sbx_…` are its own) stand for the web
 store's payments (credit returns, P-CREDIT): they are recorded as refunds of that external
-payment. Every hold, capture, cancel and refund is recorded in `operations` so tests and the
+payment. Every hold, capture, charge, cancel and refund is recorded in `operations` so tests and the
 benchmark can count captures against the service's own ledger.
 """
 
@@ -47,10 +51,12 @@ from freight.payments.port import (
     AuthenticationRequired,
     Authorization,
     CardDeclined,
+    Charge,
     Intent,
     PaymentError,
     PaymentStateError,
     Settlement,
+    SetupIntent,
     UnknownPaymentMethod,
     from_minor,
     to_minor,
@@ -92,7 +98,12 @@ CREATE TABLE IF NOT EXISTS events (
     payload TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS setup_intents (
+    id TEXT PRIMARY KEY, status TEXT NOT NULL, customer TEXT NOT NULL, client_secret TEXT NOT NULL,
+    payment_method TEXT, metadata TEXT NOT NULL, last_error TEXT, created REAL NOT NULL
+);
 """
+SETUP_PREFIX = "seti_sbx_"  # setup intents this sandbox created
 Json = dict[str, Any]
 OWN_PREFIX = "pi_sbx_"  # payment intents this sandbox created
 
@@ -292,6 +303,104 @@ class SandboxPayments:
             refund_id=result.get("refund_id"),
         )  # fmt: skip
 
+    # --- port: saved cards and off-session charges (advance replacement) --------------------
+
+    def create_setup_intent(
+        self, *, idempotency_key: str, metadata: dict[str, str], email: str | None
+    ) -> SetupIntent:
+        """An unconfirmed SetupIntent for a new sandbox customer (one per key)."""
+        del email
+        result = self._once("setup", idempotency_key, lambda db: self._create_setup(db, metadata))
+        return self.retrieve_setup_intent(str(result["id"]))
+
+    def confirm_setup_intent(
+        self, ref: str, payment_method: str, *, idempotency_key: str
+    ) -> SetupIntent:
+        """Confirm with a test payment method: the accepted cards are saved (`succeeded`), the
+        declining ones are declined, the 3-D Secure ones ask for a challenge."""
+        del idempotency_key  # confirming twice saves one card
+        return self._confirm_setup(ref, payment_method, client_secret=None)
+
+    def retrieve_setup_intent(self, ref: str) -> SetupIntent:
+        with self._tx() as db:
+            data = self._setup_json(db, ref)
+        return setup_of(data)
+
+    def confirm_setup_from_browser(self, ref: str, client_secret: str, payment_method: str) -> Json:
+        """What Stripe.js's confirmCardSetup does with the client secret."""
+        try:
+            self._confirm_setup(ref, payment_method, client_secret=client_secret)
+        except (CardDeclined, UnknownPaymentMethod):
+            pass  # the intent carries last_setup_error; the form shows it
+        return self.public_setup_json(ref, client_secret)
+
+    def challenge_setup(self, ref: str, client_secret: str, *, passed: bool) -> Json:
+        """The customer passes (or fails) the 3-D Secure challenge of a SetupIntent."""
+        with self._tx() as db:
+            data = self._setup_json(db, ref)
+            _check_secret(data, client_secret)
+            if data["status"] != "requires_action":
+                raise PaymentStateError(
+                    f"This SetupIntent ({ref}) has a status of {data['status']}.",
+                    code="setup_intent_unexpected_state",
+                )
+            if passed:
+                self._set_setup(db, ref, status="succeeded", last_error=None)
+                self._event(db, "setup_intent.succeeded", ref, self._setup_json(db, ref))
+            else:
+                error = {"code": "setup_intent_authentication_failure", "message": AUTH_FAILED,
+                         "type": "card_error"}  # fmt: skip
+                self._set_setup(db, ref, status="requires_payment_method",
+                                last_error=json.dumps(error))  # fmt: skip
+                self._event(db, "setup_intent.setup_failed", ref, self._setup_json(db, ref))
+        return self.public_setup_json(ref, client_secret)
+
+    def public_setup_json(self, ref: str, client_secret: str) -> Json:
+        with self._tx() as db:
+            data = self._setup_json(db, ref)
+        _check_secret(data, client_secret)
+        keep = ("id", "object", "status", "next_action", "last_setup_error", "client_secret",
+                "usage", "payment_method")  # fmt: skip
+        return {k: data[k] for k in keep}
+
+    def charge_off_session(
+        self,
+        amount: Money,
+        *,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Charge:
+        """Charge a saved card without the customer (op `charge`); once per key: a replay
+        answers the first outcome, a decline included."""
+
+        def run(db: sqlite3.Connection) -> Json:
+            return self._charge(db, amount, customer, payment_method, metadata, idempotency_key)
+
+        result = self._once("charge", idempotency_key, run)
+        intent = self.retrieve_intent(str(result["id"]))
+        if intent.status != "succeeded":
+            if intent.error_code == "authentication_required":
+                raise AuthenticationRequired(intent.reason or OFF_SESSION_FAILED, ref=intent.ref)
+            raise CardDeclined(
+                intent.reason or "Your card was declined.", decline_code=intent.error_code
+            )
+        return Charge(ref=intent.ref, status="succeeded", amount=intent.amount)
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        """The succeeded charge made with this key (None if none was made or it failed)."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT result FROM idempotency WHERE key = ? AND op = 'charge'",
+                (idempotency_key,),
+            ).fetchone()
+            data = self._intent_json(db, str(json.loads(row[0])["id"])) if row else None
+        if data is None or data["status"] != "succeeded":
+            return None
+        intent = intent_of(data)
+        return Charge(ref=intent.ref, status="succeeded", amount=intent.amount)
+
     # --- inspection (tests, benchmark, reconciliation checks) ---------------------------------
 
     def intent(self, ref: str) -> Json | None:
@@ -405,6 +514,97 @@ class SandboxPayments:
         else:
             self._hold(db, ref, self._intent_json(db, ref), key=key)
         return created
+
+    def _charge(
+        self, db: sqlite3.Connection, amount: Money, customer: str, pm: str,
+        metadata: dict[str, str], key: str,
+    ) -> Json:  # fmt: skip
+        if pm not in ACCEPTED | CHALLENGED | DECLINED.keys():
+            raise UnknownPaymentMethod(f"No such PaymentMethod: '{pm}'", code="resource_missing")
+        created = self._create(db, amount, {**metadata, "charge_key": key})
+        ref = str(created["id"])
+        self._set(db, ref, customer=customer, payment_method=pm)
+        if pm in OFF_SESSION_REFUSED or pm in DECLINED:
+            reason, code = DECLINED.get(pm, (OFF_SESSION_FAILED, "authentication_required"))
+            error = {"type": "card_error", "code": "card_declined" if pm in DECLINED else code,
+                     "decline_code": code, "message": reason}  # fmt: skip
+            self._set(db, ref, status="requires_payment_method", last_error=json.dumps(error))
+            self._event(db, "payment_intent.payment_failed", ref)
+        else:
+            minor = to_minor(amount)
+            self._set(db, ref, status="succeeded", amount_captured=minor)
+            self._record(db, "charge", ref, minor, amount.currency, key)
+            self._event(db, "payment_intent.succeeded", ref)
+        return created
+
+    def _create_setup(self, db: sqlite3.Connection, metadata: dict[str, str]) -> Json:
+        ref = SETUP_PREFIX + secrets.token_hex(12)
+        db.execute(
+            "INSERT INTO setup_intents (id, status, customer, client_secret, metadata, created)"
+            " VALUES (?, 'requires_payment_method', ?, ?, ?, ?)",
+            (ref, "cus_sbx_" + secrets.token_hex(8), f"{ref}_secret_{secrets.token_hex(12)}",
+             json.dumps(metadata), self.clock()),
+        )  # fmt: skip
+        self._event(db, "setup_intent.created", ref, self._setup_json(db, ref))
+        return {"id": ref}
+
+    def _confirm_setup(self, ref: str, pm: str, *, client_secret: str | None) -> SetupIntent:
+        declined: CardDeclined | None = None
+        with self._tx() as db:
+            data = self._setup_json(db, ref)
+            if client_secret is not None:
+                _check_secret(data, client_secret)
+            if data["status"] == "succeeded":
+                return setup_of(data)  # saved already
+            if data["status"] not in _UNSETTLED:
+                raise PaymentStateError(
+                    f"This SetupIntent ({ref}) could not be confirmed because it has a status "
+                    f"of {data['status']}.", code="setup_intent_unexpected_state",
+                )  # fmt: skip
+            if pm not in ACCEPTED | CHALLENGED | DECLINED.keys():
+                raise UnknownPaymentMethod(
+                    f"No such PaymentMethod: '{pm}'", code="resource_missing"
+                )
+            self._set_setup(db, ref, payment_method=pm, last_error=None)
+            if pm in DECLINED:
+                reason, code = DECLINED[pm]
+                error = {"type": "card_error", "code": "card_declined", "decline_code": code,
+                         "message": reason}  # fmt: skip
+                self._set_setup(db, ref, status="requires_payment_method",
+                                last_error=json.dumps(error))  # fmt: skip
+                self._event(db, "setup_intent.setup_failed", ref, self._setup_json(db, ref))
+                declined = CardDeclined(reason, code="card_declined", decline_code=code)
+            elif pm in CHALLENGED:
+                self._set_setup(db, ref, status="requires_action")
+                self._event(db, "setup_intent.requires_action", ref, self._setup_json(db, ref))
+            else:
+                self._set_setup(db, ref, status="succeeded")
+                self._event(db, "setup_intent.succeeded", ref, self._setup_json(db, ref))
+        if declined is not None:
+            raise declined  # after the commit: the intent keeps its last_setup_error
+        return self.retrieve_setup_intent(ref)
+
+    def _set_setup(self, db: sqlite3.Connection, ref: str, **values: Any) -> None:
+        cols = ", ".join(f"{k} = ?" for k in values)
+        db.execute(f"UPDATE setup_intents SET {cols} WHERE id = ?", (*values.values(), ref))  # noqa: S608 - column names are ours
+
+    def _setup_json(self, db: sqlite3.Connection, ref: str) -> Json:
+        """The stored SetupIntent in Stripe's shape."""
+        cur = db.execute("SELECT * FROM setup_intents WHERE id = ?", (ref,))
+        row = cur.fetchone()
+        if row is None:
+            raise PaymentStateError(f"No such setup_intent: '{ref}'", code="resource_missing")
+        data = dict(zip([c[0] for c in cur.description], row, strict=True))
+        status = data["status"]
+        return {
+            "id": data["id"], "object": "setup_intent", "status": status, "usage": "off_session",
+            "customer": data["customer"], "client_secret": data["client_secret"],
+            "payment_method": data["payment_method"] if status == "succeeded" else None,
+            "payment_method_types": ["card"], "livemode": False,
+            "last_setup_error": json.loads(data["last_error"]) if data["last_error"] else None,
+            "next_action": {"type": "use_stripe_sdk"} if status == "requires_action" else None,
+            "metadata": json.loads(data["metadata"]), "created": int(data["created"]),
+        }  # fmt: skip
 
     def _hold(self, db: sqlite3.Connection, ref: str, data: Json, *, key: str = "") -> None:
         self._set(db, ref, status="requires_capture", authorized_at=self.clock(), last_error=None)
@@ -572,6 +772,18 @@ def intent_of(data: Json) -> Intent:
         amount=from_minor(int(data.get("amount") or 0), currency),
         client_secret=data.get("client_secret"),
         capturable=from_minor(int(data.get("amount_capturable") or 0), currency),
+        customer=data.get("customer"), payment_method=data.get("payment_method"),
+        error_code=error.get("decline_code") or error.get("code"), reason=error.get("message"),
+        metadata={str(k): str(v) for k, v in meta.items()},
+    )  # fmt: skip
+
+
+def setup_of(data: Json) -> SetupIntent:
+    """A Stripe-shaped SetupIntent (dict) → the port's SetupIntent."""
+    error = data.get("last_setup_error") or {}
+    meta = data.get("metadata") or {}
+    return SetupIntent(
+        ref=str(data["id"]), status=str(data["status"]), client_secret=data.get("client_secret"),
         customer=data.get("customer"), payment_method=data.get("payment_method"),
         error_code=error.get("decline_code") or error.get("code"), reason=error.get("message"),
         metadata={str(k): str(v) for k, v in meta.items()},

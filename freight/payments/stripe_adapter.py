@@ -11,6 +11,12 @@ wants the customer again answers 402 `authentication_required`, and that intent 
 customer confirms. Capture sends amount_to_capture; refunds go through the Refund API. Every write
 carries the caller's idempotency key, so a retried call after a lost answer never authorizes,
 captures or refunds twice.
+
+Advance replacements save a card with a SetupIntent (usage=off_session, for a new Customer; the
+browser confirms it with confirmCardSetup / the Payment Element in setup mode) and charge it later
+with a PaymentIntent (off_session=true, confirm=true, automatic capture, the SetupIntent's
+payment method) whose metadata carries the charge's idempotency key, so `find_charge` can look it
+up (Search API) before a rerun charges again after Stripe's 24-hour key replay window.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ from freight.money import Money
 from freight.payments.port import (
     AuthenticationRequired,
     CardDeclined,
+    Charge,
     Intent,
     PaymentError,
     PaymentStateError,
     PaymentUnavailable,
     Settlement,
+    SetupIntent,
     UnknownPaymentMethod,
     from_minor,
     to_minor,
@@ -188,6 +196,98 @@ class StripePayments:
             refund_id=str(_field(refund, "id") or "") or None,
         )  # fmt: skip
 
+    def create_setup_intent(
+        self, *, idempotency_key: str, metadata: dict[str, str], email: str | None
+    ) -> SetupIntent:
+        """A Customer and an unconfirmed SetupIntent saving a card for off-session use."""
+        customer_params: Any = {"metadata": metadata, **({"email": email} if email else {})}
+        customer = self._call(
+            lambda: self._client.v1.customers.create(
+                params=customer_params, options={"idempotency_key": idempotency_key + ":customer"}
+            )
+        )
+        params: Any = {
+            "customer": _field(customer, "id"),
+            "payment_method_types": ["card"],
+            "usage": "off_session",
+            "metadata": metadata,
+        }
+        setup = self._call(
+            lambda: self._client.v1.setup_intents.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return setup_of(setup)
+
+    def confirm_setup_intent(
+        self, ref: str, payment_method: str, *, idempotency_key: str
+    ) -> SetupIntent:
+        """Confirm with a payment-method token (scripts); `requires_action` comes back as it is."""
+        params: Any = {"payment_method": payment_method}
+        setup = self._call(
+            lambda: self._client.v1.setup_intents.confirm(
+                ref, params=params, options={"idempotency_key": idempotency_key}
+            )
+        )
+        return setup_of(setup)
+
+    def retrieve_setup_intent(self, ref: str) -> SetupIntent:
+        return setup_of(self._call(lambda: self._client.v1.setup_intents.retrieve(ref)))
+
+    def charge_off_session(
+        self,
+        amount: Money,
+        *,
+        customer: str,
+        payment_method: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Charge:
+        """Charge the saved card now, the customer not present (automatic capture)."""
+        params: Any = {
+            "amount": to_minor(amount),
+            "currency": amount.currency.lower(),
+            "customer": customer,
+            "payment_method": payment_method,
+            "payment_method_types": ["card"],
+            "off_session": True,
+            "confirm": True,
+            "metadata": {**metadata, "charge_key": idempotency_key},
+        }
+        try:
+            intent = self._call(
+                lambda: self._client.v1.payment_intents.create(
+                    params=params, options={"idempotency_key": idempotency_key}
+                ),
+                raw_card_errors=True,
+            )
+        except stripe.CardError as exc:
+            pending = _field(getattr(exc, "error", None), "payment_intent")
+            if exc.code == "authentication_required":
+                raise AuthenticationRequired(
+                    _message(exc), ref=str(_field(pending, "id") or "") or None
+                ) from exc
+            raise _declined(exc) from exc
+        result = intent_of(intent, amount.currency)
+        if result.status != "succeeded":
+            raise CardDeclined(
+                result.reason or f"The card could not be charged ({result.status}).",
+                code=result.status,
+                decline_code=result.error_code,
+            )
+        return Charge(ref=result.ref, status="succeeded", amount=result.amount)
+
+    def find_charge(self, idempotency_key: str) -> Charge | None:
+        """The succeeded PaymentIntent whose metadata carries this charge key (Search API)."""
+        quoted = idempotency_key.replace("\\", "\\\\").replace("'", "\\'")
+        params: Any = {"query": f"metadata['charge_key']:'{quoted}'", "limit": 10}
+        found = self._call(lambda: self._client.v1.payment_intents.search(params=params))
+        for item in _field(found, "data") or []:
+            intent = intent_of(item)
+            if intent.status == "succeeded":
+                return Charge(ref=intent.ref, status="succeeded", amount=intent.amount)
+        return None
+
     def _call(self, fn: Callable[[], T], *, raw_card_errors: bool = False) -> T:
         try:
             return fn()
@@ -245,6 +345,23 @@ def intent_of(intent: Any, currency: str | None = None) -> Intent:
         capturable=from_minor(int(_field(intent, "amount_capturable") or 0), cur),
         customer=_ref(_field(intent, "customer")),
         payment_method=_ref(_field(intent, "payment_method")),
+        error_code=_text(_field(error, "decline_code") or _field(error, "code")),
+        reason=_text(_field(error, "message")),
+        metadata={str(k): str(v) for k, v in meta.items()},
+    )
+
+
+def setup_of(setup: Any) -> SetupIntent:
+    """A Stripe SetupIntent → the port's SetupIntent."""
+    error = _field(setup, "last_setup_error")
+    metadata = _field(setup, "metadata")
+    meta = dict(metadata.items()) if hasattr(metadata, "items") else {}
+    return SetupIntent(
+        ref=str(_field(setup, "id")),
+        status=str(_field(setup, "status")),
+        client_secret=_text(_field(setup, "client_secret")),
+        customer=_ref(_field(setup, "customer")),
+        payment_method=_ref(_field(setup, "payment_method")),
         error_code=_text(_field(error, "decline_code") or _field(error, "code")),
         reason=_text(_field(error, "message")),
         metadata={str(k): str(v) for k, v in meta.items()},

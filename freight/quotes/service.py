@@ -22,7 +22,7 @@ from freight.payments.port import PaymentsPort, PaymentStateError
 from freight.quotes import repository as repo
 from freight.quotes import rules
 from freight.quotes.models import Payment, Quote
-from freight.repairs import repository as rr_repo
+from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus, can_transition
 from freight.settings import Settings
@@ -80,10 +80,10 @@ def expire_quote(session: Session, quote: Quote, *, now: datetime, actor: str) -
         and rr.status == RRStatus.AWAITING_PAYMENT
         and can_transition(rr.status, RRStatus.READY_TO_SHIP)
     ):
-        rr_repo.add_history(
+        move(
             session,
             rr,
-            to_status=RRStatus.READY_TO_SHIP,
+            RRStatus.READY_TO_SHIP,
             actor=actor,
             at=now,
             rule="P-QUOTE",

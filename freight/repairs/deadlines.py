@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from freight.policy import business_calendar
-from freight.repairs import repository as repo
+from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus, auto_cancel_decision
 from freight.settings import Settings
@@ -42,11 +42,9 @@ def auto_cancel_expired(
         )  # fmt: skip
         if decision is None:
             continue
-        repo.add_history(
-            session, rr, to_status=RRStatus.CANCELLED.value, actor=SYSTEM_ACTOR, at=now,
+        move(session, rr, RRStatus.CANCELLED, actor=SYSTEM_ACTOR, at=now,
             rule=decision.rule, note=decision.reason,
         )  # fmt: skip
-        rr.open_serial = None  # the serial may be used for a new RR (P-SERIAL)
         cancelled.append(rr.rr_number)
         log.info("rr.auto_cancelled rr=%s rule=%s", rr.rr_number, decision.rule)
     return cancelled

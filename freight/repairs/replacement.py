@@ -47,6 +47,25 @@ def replace_unit(
             "the unit is on site (received or in_repair).",
             current=rr.status,
         )
+    return record_replacement(
+        session, rr=rr, serial_number=serial_number, condition=condition, note=note,
+        actor=actor, now=now, settings=settings,
+    )  # fmt: skip
+
+
+def record_replacement(
+    session: Session,
+    *,
+    rr: RepairRequest,
+    serial_number: str,
+    condition: Literal["new", "reconditioned"],
+    note: str,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+) -> RepairRequest:
+    """P-REPLACE / P-WARRANTY: the RR records both serials and the registry links them, the new
+    unit inheriting the original's warranty end (also used by advance replacements)."""
     new = normalize_serial(serial_number)
     if new == normalize_serial(rr.serial_number):
         raise invalid("serial_number", "the replacement must be a different unit (another serial)")

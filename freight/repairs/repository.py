@@ -58,17 +58,17 @@ def add_history(
     session: Session,
     rr: RepairRequest,
     *,
+    from_status: str | None,
     to_status: str,
     actor: str,
     at: datetime,
     rule: str | None = None,
     note: str = "",
 ) -> None:
-    """Move the RR and record who moved it, when and under which rule."""
+    """Record a history line (only freight.repairs.lifecycle calls this: move, note, issue)."""
     session.add(
         RRHistory(
-            rr=rr, at=at, from_status=rr.status, to_status=to_status,
+            rr=rr, at=at, from_status=from_status, to_status=to_status,
             actor=actor, rule=rule, note=note,
         )
     )  # fmt: skip
-    rr.status = to_status

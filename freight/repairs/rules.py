@@ -41,6 +41,7 @@ from freight.money import Money
 
 # Re-exported so the service/API layers can import everything RR-related from one module.
 from freight.rules import Decision as Decision
+from freight.rules import Lifecycle
 from freight.rules import RuleError as RuleError
 from freight.rules import TransitionError as TransitionError
 
@@ -62,7 +63,8 @@ class RRStatus(StrEnum):
 
 _S = RRStatus
 
-# The unit is still with the customer: the RR is open and its unit has not reached the depot.
+# The unit is still with the customer: the RR is open and its unit has not reached the depot
+# (the receiving desk, inbound tracking and an advance replacement, ADV-ELIGIBLE, use this set).
 AWAITING_UNIT = frozenset({_S.ISSUED, _S.INBOUND_IN_TRANSIT})
 
 TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
@@ -99,35 +101,12 @@ open_statuses: frozenset[RRStatus] = frozenset(RRStatus) - {_S.CANCELLED, _S.CLO
 OPEN_STATUSES = open_statuses
 
 
-def _status(value: RRStatus | str) -> RRStatus:
-    """Coerce a string to RRStatus, naming the field when it is not a status."""
-    try:
-        return RRStatus(value)
-    except ValueError as exc:
-        raise RuleError(f"{value!r} is not a Repair Request status.", field="status") from exc
-
-
-def _check(graph: Mapping[RRStatus, frozenset[RRStatus]], current: str, target: str) -> None:
-    """Raise TransitionError unless graph allows current → target."""
-    cur, tgt = _status(current), _status(target)
-    allowed = graph[cur]
-    if tgt not in allowed:
-        raise TransitionError("Repair Request", cur.value, tgt.value, (s.value for s in allowed))
-
-
-def can_transition(current: RRStatus | str, target: RRStatus | str) -> bool:
-    """True when the system may move an RR from current to target."""
-    return _status(target) in TRANSITIONS[_status(current)]
-
-
-def check_transition(current: RRStatus | str, target: RRStatus | str) -> None:
-    """Raise TransitionError unless the lifecycle allows this system move."""
-    _check(TRANSITIONS, current, target)
-
-
-def check_staff_transition(current: RRStatus | str, target: RRStatus | str) -> None:
-    """Raise TransitionError unless staff may make this move through the status endpoint."""
-    _check(STAFF_TRANSITIONS, current, target)
+RR_LIFECYCLE = Lifecycle("Repair Request", TRANSITIONS, RRStatus)
+# The moves staff make through the status endpoint (the others follow receipts, labels, scans).
+RR_STAFF_MOVES = Lifecycle("Repair Request", STAFF_TRANSITIONS, RRStatus)
+can_transition = RR_LIFECYCLE.can
+check_transition = RR_LIFECYCLE.check
+check_staff_transition = RR_STAFF_MOVES.check
 
 
 # RR numbers ---------------------------------------------------------------------------------
@@ -188,7 +167,7 @@ def auto_cancel_decision(
     days: int = 30,
 ) -> Decision | None:
     """P-30DAY: a cancel decision when an issued RR was neither scanned nor received in time."""
-    if _status(status) is not _S.ISSUED:
+    if RR_LIFECYCLE.status(status) is not _S.ISSUED:
         return None
     deadline = inbound_deadline(issued_at, days)
     if _aware(now, "now") < deadline:

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from freight.advance.schemas import AdvanceReplacementOut
 from freight.repairs.rules import RRStatus
 from freight.schemas import (
     AddressIn,
@@ -249,6 +250,7 @@ class RepairRequestOut(BaseModel):
     shipments: list[dict[str, Any]] = []
     quotes: list[dict[str, Any]] = []
     claims: list[dict[str, Any]] = []
+    advance_replacement: AdvanceReplacementOut | None = None  # issue 17 §2
 
 
 class RepairRequestPage(BaseModel):

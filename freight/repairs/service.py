@@ -17,6 +17,7 @@ from freight.limits import ROW_ID_MAX
 from freight.notifications.service import notify
 from freight.policy import business_calendar
 from freight.repairs import repository as repo
+from freight.repairs.lifecycle import issue, move
 from freight.repairs.models import Receipt, RepairRequest
 from freight.repairs.rules import (
     AWAITING_UNIT,
@@ -40,7 +41,6 @@ from freight.tracking.receiving import after_receipt  # claims, return-to-sender
 
 CLOSED_STATUSES = frozenset({RRStatus.CANCELLED, RRStatus.CLOSED, RRStatus.REFUNDED})
 _STATUS_VALUES = frozenset(s.value for s in RRStatus)
-RECEIVABLE = AWAITING_UNIT
 
 
 def get_rr(session: Session, rr_number: str, *, lock: bool = False) -> RepairRequest:
@@ -127,7 +127,7 @@ def open_rr(
         agreement=origin.agreement.as_json() if origin.agreement else None,
     )
     session.add(rr)
-    repo.add_history(session, rr, to_status=RRStatus.ISSUED, actor=actor, at=now, note="RR issued")
+    issue(session, rr, actor=actor, at=now)
     try:
         with session.begin_nested():
             session.flush()
@@ -195,9 +195,7 @@ def change_status(
         check_staff_transition(RRStatus(rr.status), RRStatus(target))
     except TransitionError as exc:
         raise ConflictError(str(exc), current=rr.status, allowed=exc.allowed) from exc
-    repo.add_history(session, rr, to_status=target, actor=actor, at=now, note=note)
-    if target in CLOSED_STATUSES:
-        rr.open_serial = None
+    move(session, rr, target, actor=actor, at=now, note=note)
     return rr
 
 
@@ -212,7 +210,7 @@ def record_receipt(
 ) -> tuple[RepairRequest, Receipt, ReceiptDecision]:
     """Receiving desk: accept (SLA clock starts, P-SLA) or reject with every P-REJECT reason."""
     rr = get_rr(session, rr_number, lock=True)
-    if rr.status not in RECEIVABLE:
+    if rr.status not in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; a receipt can only be logged "
             f"while it is issued or inbound_in_transit.",
@@ -249,22 +247,19 @@ def record_receipt(
     session.add(receipt)
     rr.received_at = now
     if decision.accepted and rr.kind == "credit_return":
-        repo.add_history(
-            session, rr, to_status=RRStatus.RECEIVED, actor=actor, at=now, rule="P-CREDIT",
+        move(session, rr, RRStatus.RECEIVED, actor=actor, at=now, rule="P-CREDIT",
             note="Return for credit received in its original packaging; refund queued",
         )  # fmt: skip
     elif decision.accepted:
         rr.repair_due = business_calendar(settings).repair_due(
             now, settings.repair_sla_working_days
         )
-        repo.add_history(
-            session, rr, to_status=RRStatus.RECEIVED, actor=actor, at=now, rule="P-SLA",
+        move(session, rr, RRStatus.RECEIVED, actor=actor, at=now, rule="P-SLA",
             note=f"Received; repair due {rr.repair_due.isoformat()}",
         )  # fmt: skip
     else:
         first = decision.reasons[0]
-        repo.add_history(
-            session, rr, to_status=RRStatus.REJECTED, actor=actor, at=now, rule=first.rule,
+        move(session, rr, RRStatus.REJECTED, actor=actor, at=now, rule=first.rule,
             note="Rejected: " + "; ".join(d.reason for d in decision.reasons),
         )  # fmt: skip
     session.flush()

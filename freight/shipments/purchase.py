@@ -35,7 +35,7 @@ from freight.quotes import repository as quotes_repo
 from freight.quotes import rules as quote_rules
 from freight.quotes import service as quotes
 from freight.quotes.models import Payment, Quote
-from freight.repairs import repository as rr_repo
+from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus, can_transition
 from freight.shipments import documents, purchase_record, rules, voiding
@@ -231,10 +231,10 @@ def record_label(
         return
     if can_transition(rr.status, RRStatus.SHIPPED):
         rule = str(shipment.freight_terms.get("rule", ""))  # the terms decided once, in the core
-        rr_repo.add_history(
+        move(
             session,
             rr,
-            to_status=RRStatus.SHIPPED,
+            RRStatus.SHIPPED,
             actor=SYSTEM,
             at=ctx.now,
             rule=rule,
@@ -264,10 +264,10 @@ def _fail(
     shipment.details = {**(shipment.details or {}), "error": exc.carrier_message or exc.message}
     quotes.cancel_hold(ctx.payments, payment)
     if rr.status == RRStatus.AWAITING_PAYMENT and can_transition(rr.status, RRStatus.READY_TO_SHIP):
-        rr_repo.add_history(
+        move(
             session,
             rr,
-            to_status=RRStatus.READY_TO_SHIP,
+            RRStatus.READY_TO_SHIP,
             actor=SYSTEM,
             at=ctx.now,
             note=f"Label purchase refused by the carrier: {exc}",

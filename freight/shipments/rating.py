@@ -10,27 +10,13 @@ from typing import Any
 
 from carriers.port import CarrierPort
 from carriers.types import Address, CustomsDeclaration, CustomsItem, Parcel, Rate, RateRequest
+from freight.depot import depot_address
 from freight.errors import invalid
 from freight.money import Money
 from freight.repairs.models import RepairRequest
 from freight.settings import Settings
 from freight.shipments.models import Shipment
 from freight.shipments.rules import customs_value, eel_pfc_for, hs_code_for, insurance_for
-
-
-def depot_address(settings: Settings) -> Address:
-    """The repair depot (origin of outbound shipments), from settings."""
-    return Address(
-        name=settings.depot_attention,
-        company=settings.depot_name,
-        street1=settings.depot_street1,
-        city=settings.depot_city,
-        state=settings.depot_state,
-        postal_code=settings.depot_postal_code,
-        country=settings.depot_country,
-        phone=settings.depot_phone,
-        email=settings.depot_email,
-    )
 
 
 def return_address(rr: RepairRequest) -> Address:

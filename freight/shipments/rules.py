@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from carriers.types import Rate
+from freight.carrier_registry import aliases as carrier_aliases
 from freight.money import Money
 from freight.rules import RuleError
 
@@ -29,13 +30,6 @@ VOIDED = "voided"
 FAILED = "failed"
 # Rows in these states block a second outbound request for the same RR.
 IN_FLIGHT = frozenset({QUOTED, PURCHASING, LABELED, VOID_PENDING})
-
-_CARRIER_NAMES: Mapping[str, tuple[str, ...]] = {
-    "usps": ("usps", "u.s. postal service", "postal service"),
-    "ups": ("ups",),
-    "fedex": ("fedex", "fed ex", "federal express"),
-    "dhl_express": ("dhl express", "dhl"),
-}
 
 
 @dataclass(frozen=True)
@@ -54,21 +48,16 @@ def _mentions(text: str, phrase: str) -> bool:
     return phrase.strip() != "" and phrase in text
 
 
-def carrier_names(carrier: str) -> tuple[str, ...]:
-    """The ways people write a carrier ("fedex", "Federal Express")."""
-    return _CARRIER_NAMES.get(carrier, (carrier.replace("_", " "),))
-
-
 def _service_match(text: str, rate: Rate) -> int:
     """Length of the service phrase the text names for this rate (0 = not named)."""
-    carrier_said = any(_mentions(text, n) for n in carrier_names(rate.carrier))
+    carrier_said = any(_mentions(text, n) for n in carrier_aliases(rate.carrier))
     best = 0
     if rate.service_token and _mentions(text, rate.service_token):
         best = len(rate.service_token)
     name = rate.service.strip()
     # A one-word service name ("Ground") counts only next to its carrier ("UPS Ground").
     generic = len(name.split()) < 2 and not any(
-        n in name.lower() for n in carrier_names(rate.carrier)
+        n in name.lower() for n in carrier_aliases(rate.carrier)
     )
     if name and _mentions(text, name) and (carrier_said or not generic):
         best = max(best, len(name))
@@ -86,7 +75,7 @@ def requested_service(rates: Sequence[Rate], requirements: str) -> list[Rate]:
 def requested_carrier(rates: Sequence[Rate], requirements: str) -> list[Rate]:
     """Rates of a carrier the special requirements name."""
     text = _norm(requirements or "")
-    return [r for r in rates if any(_mentions(text, n) for n in carrier_names(r.carrier))]
+    return [r for r in rates if any(_mentions(text, n) for n in carrier_aliases(r.carrier))]
 
 
 def _cheapest_within(rates: Sequence[Rate], max_days: int) -> tuple[Rate, bool]:

@@ -18,7 +18,7 @@ from carriers.port import CarrierPort
 from carriers.types import Refund
 from freight.quotes import repository as quotes_repo
 from freight.quotes import service as quotes
-from freight.repairs import repository as rr_repo
+from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import RRStatus, can_transition
 from freight.shipments import rules
@@ -90,8 +90,7 @@ def _voided(session: Session, shipment: Shipment, now: datetime) -> None:
     shipment.state, shipment.refund_status = rules.VOIDED, "SUCCESS"
     rr = _rr(session, shipment)
     if rr.status == RRStatus.SHIPPED and can_transition(rr.status, RRStatus.READY_TO_SHIP):
-        rr_repo.add_history(
-            session, rr, to_status=RRStatus.READY_TO_SHIP, actor=SYSTEM, at=now,
+        move(session, rr, RRStatus.READY_TO_SHIP, actor=SYSTEM, at=now,
             note=f"Label {shipment.tracking_number} voided: the carrier refunded it",
         )  # fmt: skip
     quote = quotes_repo.latest_for_shipment(session, shipment.id)

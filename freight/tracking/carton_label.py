@@ -9,20 +9,10 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
+from freight.depot import depot_lines
 from freight.settings import Settings
 
 PREPAID = "FREIGHT PREPAID \u2014 NO COD"
-
-
-def depot_lines(settings: Settings) -> list[str]:
-    """The repair depot's address, as it goes on the carton."""
-    return [
-        settings.depot_name,
-        f"Attn: {settings.depot_attention}",
-        settings.depot_street1,
-        f"{settings.depot_city}, {settings.depot_state} {settings.depot_postal_code}",
-        settings.depot_country,
-    ]
 
 
 def carton_label_pdf(rr_number: str, settings: Settings) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -13,6 +14,7 @@ from freight.claims.views import claim_public
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, rr_access
 from freight.inbound.service import carton_with_label
 from freight.problems import problem_responses
+from freight.reads import cached_answer, render
 from freight.repairs.service import get_rr
 from freight.tracking import lookup as lookup_service
 from freight.tracking.carton_label import carton_label_pdf
@@ -43,11 +45,23 @@ def lookup(
     return LookupOut(token=token, expires_at=expires_at)
 
 
-@router.get("/track/{rr_number}", response_model=TrackOut)
-def track(rr_number: str, who: PrincipalDep, session: SessionDep, now: NowDep) -> TrackOut:
-    """Status, deadlines, next steps, inbound/outbound tracking, the open quote and claims."""
+@router.get(
+    "/track/{rr_number}",
+    response_model=TrackOut,
+    responses={304: {"description": "Not modified (If-None-Match names the current ETag)"}},
+)
+def track(
+    rr_number: str, request: Request, who: PrincipalDep, session: SessionDep, now: NowDep
+) -> Response:
+    """Status, deadlines, next steps, inbound/outbound tracking, the open quote and claims.
+    The answer carries an ETag; polling with If-None-Match gets 304 while nothing changed."""
     rr_access(who, rr_number)
-    return track_out(session, get_rr(session, rr_number), now=now)
+
+    def draw() -> tuple[bytes, datetime | None]:
+        out = track_out(session, get_rr(session, rr_number), now=now)
+        return render(out), out.open_quote.expires_at if out.open_quote else None  # it expires
+
+    return cached_answer(request, session, view="track", rr_number=rr_number, now=now, render=draw)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from freight.carrier_registry import normalize_carrier
 from freight.claims.service import ClaimSignal, flag
 from freight.errors import ConflictError
 from freight.geo.rules import ExportRestrictedError
@@ -21,11 +22,10 @@ from freight.settings import Settings
 from freight.shipments.models import Shipment
 from freight.terms.rules import decide_terms
 from freight.tracking import repository as repo
-from freight.tracking.rules import normalize_carrier, normalize_tracking_number
+from freight.tracking.rules import normalize_tracking_number
 from freight.tracking.schemas import UnmatchedReceiptOut
 
 log = logging.getLogger("freight.tracking")
-RECEIVABLE = AWAITING_UNIT
 
 
 def after_receipt(
@@ -129,7 +129,7 @@ def log_unmatched(
 ) -> Receipt:
     """Log a package for an unknown or closed RR so nothing on the dock is lost."""
     rr = rr_repo.get_by_number(session, rr_number_seen) if rr_number_seen else None
-    if rr is not None and rr.status in RECEIVABLE:
+    if rr is not None and rr.status in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is expecting this package; log it with "
             f"POST /api/v1/repair-requests/{rr.rr_number}/receipt instead.",

@@ -10,77 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 
+from freight.carrier_registry import CARRIERS, normalize_carrier
 from freight.rules import Decision, RuleError
 
-
-@dataclass(frozen=True)
-class CarrierSpec:
-    """A carrier customers may ship with: name, number formats, public tracking page."""
-
-    name: str
-    patterns: tuple[re.Pattern[str], ...]
-    example: str
-    tracking_url: str = ""  # "{number}" is replaced
-
-
-def _re(*patterns: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in patterns)
-
-
-_S10 = r"[A-Z]{2}\d{9}[A-Z]{2}"  # UPU S10 (international mail), e.g. EC123456789US
-# Keys are Shippo carrier tokens. Formats are the carriers' published ones (after removing spaces).
-CARRIERS: Mapping[str, CarrierSpec] = MappingProxyType(
-    {
-        "usps": CarrierSpec(
-            "USPS",
-            _re(r"\d{20,22}", r"\d{26}", r"\d{30}", r"\d{34}", _S10),
-            "9400111899223197428490",
-            "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
-        ),
-        "ups": CarrierSpec(
-            "UPS",
-            _re(r"1Z[0-9A-Z]{16}", r"T\d{10}", r"\d{9}", r"\d{12}"),
-            "1Z999AA10123456784",
-            "https://www.ups.com/track?tracknum={number}",
-        ),
-        "fedex": CarrierSpec(
-            "FedEx",
-            _re(r"\d{12}", r"\d{15}", r"\d{20}", r"\d{22}", r"\d{34}"),
-            "449044304137821",
-            "https://www.fedex.com/fedextrack/?trknbr={number}",
-        ),
-        "dhl_express": CarrierSpec(
-            "DHL Express",
-            _re(r"\d{10}", r"\d{11}", r"JJD\d{10,20}", r"JD\d{18}"),
-            "1234567890",
-            "https://www.dhl.com/global-en/home/tracking.html?tracking-id={number}",
-        ),
-        "dhl_ecommerce": CarrierSpec(
-            "DHL eCommerce",
-            _re(r"GM\d{16,18}", r"\d{22}", r"[A-Z0-9]{10,39}"),
-            "GM2951173225174494",
-        ),
-        "canada_post": CarrierSpec(
-            "Canada Post",
-            _re(r"\d{16}", r"\d{12}", _S10),
-            "1234567890123456",
-            "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={number}",
-        ),
-        # Shippo's test numbers (test mode and the sandbox carrier).
-        "shippo": CarrierSpec(
-            "Shippo test carrier",
-            _re(r"SHIPPO_(PRE_TRANSIT|TRANSIT|DELIVERED|RETURNED|FAILURE|UNKNOWN)"),
-            "SHIPPO_TRANSIT",
-        ),
-    }
-)
-
 _SEPARATORS = re.compile(r"[\s-]+")
-
-
-def normalize_carrier(carrier: str) -> str:
-    """Carrier tokens compare lower-case ("DHL Express" → "dhl_express")."""
-    return carrier.strip().lower().replace(" ", "_")
 
 
 def normalize_tracking_number(number: str) -> str:

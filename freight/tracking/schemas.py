@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from freight.carrier_registry import CARRIERS
 from freight.claims.schemas import ClaimPublicOut
 from freight.quotes.schemas import PaymentReceiptOut
 from freight.schemas import MoneyOut, Strict
@@ -22,7 +23,6 @@ from freight.text import (
     Opt300,
     Opt320,
 )
-from freight.tracking.rules import CARRIERS
 
 Short = Line100
 OptShort = Opt100 | None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from carriers.errors import CarrierError
 from carriers.types import Incident, TrackingInfo
+from freight.carrier_registry import normalize_carrier
 from freight.claims.rules import incident_claim
 from freight.claims.service import ClaimSignal, flag
 from freight.errors import ConflictError, invalid
@@ -17,7 +18,7 @@ from freight.jobs.registry import JobContext
 from freight.jobs.service import enqueue
 from freight.notifications.service import notify
 from freight.policy import terms_policy
-from freight.repairs import repository as rr_repo
+from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
 from freight.repairs.rules import AWAITING_UNIT, RRStatus, can_transition
 from freight.rules import RuleError
@@ -32,14 +33,12 @@ from freight.tracking.rules import (
     first_scan_decision,
     is_carrier_scan,
     merge_events,
-    normalize_carrier,
     normalize_tracking_number,
     tracking_state,
 )
 
 log = logging.getLogger("freight.tracking")
 SUBSCRIBE_TASK = "tracking.subscribe"
-REGISTRABLE = AWAITING_UNIT
 
 
 def register_inbound(
@@ -68,7 +67,7 @@ def register_inbound(
             f"Tracking number {number} ({token}) is already registered on another Repair Request.",
             field="tracking_number",
         )
-    if rr.status not in REGISTRABLE:
+    if rr.status not in AWAITING_UNIT:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; inbound tracking can only be added "
             "while it is issued or inbound_in_transit.",
@@ -245,8 +244,7 @@ def _inbound_progress(
         log.warning("tracking.scan.late rr=%s scan=%s deadline=%s", rr.rr_number,
                     scan.isoformat(), rr.inbound_deadline.isoformat())  # fmt: skip
         return
-    rr_repo.add_history(
-        session, rr, to_status=RRStatus.INBOUND_IN_TRANSIT, actor=actor, at=now, rule=decision.rule,
+    move(session, rr, RRStatus.INBOUND_IN_TRANSIT, actor=actor, at=now, rule=decision.rule,
         note=f"{decision.reason} ({shipment.carrier} {shipment.tracking_number}, scanned "
         f"{scan.isoformat()})",
     )  # fmt: skip
@@ -260,8 +258,7 @@ def _delivery(session: Session, rr: RepairRequest, shipment: Shipment, *, actor:
         log.info("tracking.inbound.delivered rr=%s shipment=%s", rr.rr_number, shipment.id)
         return
     if rr.status == RRStatus.SHIPPED and can_transition(rr.status, RRStatus.DELIVERED):
-        rr_repo.add_history(
-            session, rr, to_status=RRStatus.DELIVERED, actor=actor, at=shipment.delivered_at,
+        move(session, rr, RRStatus.DELIVERED, actor=actor, at=shipment.delivered_at,
             note=f"Delivered ({shipment.carrier} {shipment.tracking_number})",
         )  # fmt: skip
     notify(

@@ -126,6 +126,12 @@ def _config(env: dict[str, str]) -> str:
             '|documents$|^/api/v1/manifests$|^/api/v1/pickups$"',
             "checks.positive_data_acceptance.expected-statuses = "
             '["2xx", "401", "403", "404", "409", "422"]',
+            # Advance replacement: whether a part has a list price (FREIGHT_REPLACEMENT_PRICES),
+            # the RR is awaiting its unit, or a card token is one the processor knows and accepts.
+            "[[operations]]",
+            'include-path-regex = "advance-replacement(/card)?$"',
+            "checks.positive_data_acceptance.expected-statuses = "
+            '["2xx", "401", "402", "403", "404", "409", "422"]',
             # A carrier scan's time is checked against the service's clock and the year bounds
             # (SPEC §10), which a date-time format cannot say: such a body is a 400.
             "[[operations]]",

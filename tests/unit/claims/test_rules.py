@@ -33,7 +33,7 @@ NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
         ("usps", False, date(2026, 5, 1), "USPS: within 60 days after mailing"),
         ("dhl_express", True, date(2026, 4, 2), "DHL Express: within 30 days after pickup"),
         ("canada_post", False, date(2026, 4, 5), "Canada Post: within 30 days after delivery"),
-        ("shippo", False, date(2026, 4, 5), "Shippo: within 30 days after delivery"),
+        ("shippo", False, date(2026, 4, 5), "Shippo test carrier: within 30 days after delivery"),
     ],
 )
 def test_claim_deadline_per_carrier(

@@ -37,6 +37,18 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "credit_refunded": {"price": "100.00 USD", "fee": "20.00 USD", "refund": "80.00 USD",
                         "fee_percent": "20", "payment_reference": "pi_web_1"},
 }  # fmt: skip
+_ADVANCE = {
+    "price": "249.00 USD",
+    "part_number": "ALT-GW-400",
+    "due_date": "2 January 2027",
+    "remind_date": "23 December 2026",
+    "return_days": "30",
+    "summary": "Card saved.",
+}
+CONTEXTS |= {kind: dict(_ADVANCE) for kind in (
+    "advance_offered", "advance_card_saved", "advance_reminder", "advance_released",
+    "advance_charged")}  # fmt: skip
+CONTEXTS["advance_charge_failed"] = {**_ADVANCE, "reason": "Your card was declined."}
 # Emails about an online request (no RR yet): they link the request's own page.
 _REQUEST = {"submission_id": "sub_abc", "status_page": "http://127.0.0.1:8000/request/sub_abc#token=t",
             "token_days": 90}  # fmt: skip

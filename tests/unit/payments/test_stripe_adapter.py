@@ -45,6 +45,7 @@ class FakeStripe:
 
     def __init__(self) -> None:
         self.intents: dict[str, dict[str, Any]] = {}
+        self.setups: dict[str, dict[str, Any]] = {}
         self.replies: dict[str, tuple[int, dict[str, Any]]] = {}
         self.requests: list[tuple[str, dict[str, str], str | None]] = []
         self.fail_next: list[int] = []
@@ -68,6 +69,10 @@ class FakeStripe:
 
     def _route(self, method: str, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         parts = path.split("?")[0].strip("/").split("/")
+        if parts[:2] == ["v1", "setup_intents"]:
+            return self._setup(method, parts[2:], form)
+        if parts == ["v1", "payment_intents", "search"] and method == "GET":
+            return 200, self._search(parse_qs(path.partition("?")[2]).get("query", [""])[0])
         if parts == ["v1", "customers"]:
             return 200, {"id": f"cus_{len(self.requests)}", "object": "customer"}
         if parts == ["v1", "payment_intents"]:
@@ -99,16 +104,56 @@ class FakeStripe:
             }  # fmt: skip
         return 404, _invalid("resource_missing", "no route")
 
+    def _setup(
+        self, method: str, rest: list[str], form: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """SetupIntents: create (usage=off_session), retrieve, confirm with a test card."""
+        if not rest:
+            n = len(self.setups) + 1
+            created: dict[str, Any] = {
+                "id": f"seti_{n}", "object": "setup_intent", "status": "requires_payment_method",
+                "client_secret": f"seti_{n}_secret_abc", "customer": form.get("customer"),
+                "usage": form.get("usage"), "payment_method": None, "last_setup_error": None,
+                "next_action": None,
+                "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
+            }  # fmt: skip
+            self.setups[created["id"]] = created
+            return 200, created
+        setup = self.setups.get(rest[0])
+        if setup is None:
+            return 404, _invalid("resource_missing", f"No such setupintent: '{rest[0]}'")
+        if method == "GET":
+            return 200, setup
+        pm = form["payment_method"]
+        if pm in ("pm_card_chargeDeclined", "pm_card_insufficientFunds"):
+            code, decline, message = CARD_ERRORS[pm]
+            error = {"type": "card_error", "code": code, "decline_code": decline,
+                     "message": message}  # fmt: skip
+            setup.update(status="requires_payment_method", last_setup_error=error)
+            return 402, {"error": {**error, "setup_intent": setup}}
+        if pm in ("pm_card_threeDSecure2Required", "pm_card_authenticationRequired"):
+            setup.update(status="requires_action", next_action={"type": "use_stripe_sdk"})
+            return 200, setup
+        setup.update(status="succeeded", payment_method=pm)
+        return 200, setup
+
+    def _search(self, query: str) -> dict[str, Any]:
+        """Search by `metadata['charge_key']:'…'` (the only query the adapter makes)."""
+        wanted = query.partition(":")[2].strip("'")
+        hits = [i for i in self.intents.values() if i["metadata"].get("charge_key") == wanted]
+        return {"object": "search_result", "data": hits, "has_more": False}
+
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        assert form["capture_method"] == "manual"
+        assert form.get("capture_method") == "manual" or form.get("off_session") == "true"
         n = len(self.intents) + 1
         intent: dict[str, Any] = {
             "id": f"pi_{n}", "object": "payment_intent", "amount": int(form["amount"]),
             "amount_capturable": 0, "amount_received": 0, "currency": form["currency"],
-            "status": "requires_payment_method", "capture_method": "manual",
+            "status": "requires_payment_method",
             "client_secret": f"pi_{n}_secret_abc", "customer": form.get("customer"),
             "payment_method": None, "last_payment_error": None, "next_action": None,
             "setup_future_usage": form.get("setup_future_usage"),
+            "capture_method": form.get("capture_method", "automatic"),
             "metadata": {k[9:-1]: v for k, v in form.items() if k.startswith("metadata[")},
         }  # fmt: skip
         self.intents[intent["id"]] = intent
@@ -141,6 +186,9 @@ class FakeStripe:
                 "error": {**_invalid("resource_missing", f"No such PaymentMethod: '{pm}'")["error"],
                           "param": "payment_method"}
             }  # fmt: skip
+        if intent["capture_method"] == "automatic":  # an off-session charge
+            intent.update(status="succeeded", amount_received=intent["amount"])
+            return 200, intent
         intent.update(status="requires_capture", amount_capturable=intent["amount"])
         return 200, intent
 
