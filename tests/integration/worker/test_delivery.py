@@ -2,7 +2,8 @@
 
 - a worker SIGKILLed in the middle of a label purchase, then restarted → exactly one label;
 - 1,000 duplicate webhook deliveries to a real API process → one effect per distinct event;
-- Redis stopped and restarted while webhooks arrive → every stored event processed once.
+- Redis stopped and restarted while webhooks arrive → every stored event processed once;
+- a worker SIGKILLed in the middle of a batch of webhook events → every event applied once.
 """
 
 from __future__ import annotations
@@ -291,3 +292,43 @@ def _reachable_redis(stack: Stack) -> bool:
         return bool(redis_lib.Redis(port=stack.redis_port, socket_timeout=1).ping())
     except redis_lib.RedisError:
         return False
+
+
+def test_a_worker_killed_mid_batch_of_events_applies_every_event_exactly_once(
+    api: str, stack: Stack, factory: sessionmaker[Session]
+) -> None:
+    _reset(factory)
+    first = next(p for p in stack.procs if p.name == "worker-c")
+    offset = len(first.log())
+    scans = [f"2026-11-03T{h:02d}:00:00Z" for h in range(8)]
+    bodies = [track_body(number=f"SLOWB{n}", when=when) for when in scans for n in range(4)]
+    assert asyncio.run(_deliver(api, bodies, concurrency=32)) == [202] * 32
+    with factory() as session:
+        batched = session.scalar(
+            text("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
+        )
+    assert batched
+    wait_for(lambda: first.log().count("test.track.applying") >= 4, 60, "the batch to start")
+    assert "worker.tasks.run_jobs" in first.log()[offset:]  # several events to a message
+    first.signal(signal.SIGKILL)  # in the middle of a batch: some events applied, some not
+    assert first.popen is not None
+    first.popen.wait(timeout=10)
+    applied_before = len(_effects(factory, "track"))
+    assert 0 < applied_before < 32
+    second = stack.worker("worker-d", concurrency=2)
+    wait_for(
+        lambda: _processed(factory) == 32, 90, "all 32 events processed",
+        diagnose=lambda: _diagnose(stack, factory),
+    )  # fmt: skip
+    time.sleep(2)  # would any event still be applied a second time?
+    effects = _effects(factory, "track")
+    assert sorted(effects) == sorted(
+        f"SLOWB{n}:{when.replace('T', ' ').replace('Z', '+00:00')}" for when in scans
+        for n in range(4)
+    )  # fmt: skip
+    assert len(effects) == 32  # none lost, none twice
+    with factory() as session:
+        statuses = set(session.scalars(select(Job.status)))
+    assert statuses == {"succeeded"}
+    assert second.popen is not None
+    assert second.popen.poll() is None

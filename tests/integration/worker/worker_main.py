@@ -60,6 +60,11 @@ def consume_track(session: Session, ctx: JobContext, info: Any, _source: str) ->
             marker.parent.mkdir(parents=True, exist_ok=True)
             marker.touch()
             raise TransientError(f"first attempt for {info.tracking_number}")
+    if info.tracking_number.startswith("SLOWB"):  # a burst slow enough to kill mid-batch
+        log.warning("test.track.applying number=%s", info.tracking_number)
+        time.sleep(0.2)
+        _effect(session, "track", f"{info.tracking_number}:{info.events[-1].occurred_at}")
+        return
     _effect(session, "track", f"{info.tracking_number}:{info.status}")
 
 
