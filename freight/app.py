@@ -25,6 +25,7 @@ from freight.problems import (
     declare_problems,
     public_operations,
 )
+from freight.read_versions import ReadCache
 from freight.schemas import country_schema
 from freight.settings import Settings, get_settings
 from freight.text import LINE_PATTERN, refuse_control_in_url
@@ -227,6 +228,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine_for(settings.db_url)
     app.state.session_factory = session_factory(app.state.engine)
     app.state.read_session_factory = read_factory(app.state.engine)
+    app.state.read_cache = (
+        ReadCache()
+    )  # rendered RR answers of this process (freight.read_versions)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

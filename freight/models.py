@@ -10,6 +10,7 @@ from freight.db import Base
 from freight.finance.models import CarrierInvoiceLine
 from freight.jobs.models import Job
 from freight.quotes.models import Payment, Quote
+from freight.read_versions import RRReadVersion
 from freight.repairs.models import Receipt, RepairRequest, RRHistory
 from freight.shipments.models import Shipment, TrackingEvent
 from freight.submissions.models import (
@@ -29,3 +30,4 @@ __all__ = [
 ]  # fmt: skip
 __all__ += ["Manifest", "ManifestLabel", "Pickup"]  # end of day (issue 17 §3)
 __all__ += ["AdvanceReplacement"]  # advance replacement (issue 17 §2)
+__all__ += ["RRReadVersion"]  # the read model kept current on write (issue 13 §1)

@@ -4,10 +4,15 @@ client's `If-None-Match` names it (SPEC §11: the customer page polls GET /track
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from freight.errors import NotFoundError
+from freight.read_versions import ReadCache, Render, cached
 
 # The answer may be stored by the browser but must be revalidated on every use (it is one
 # customer's or staff's view of an RR, and changes when the RR does).
@@ -41,3 +46,17 @@ def json_answer(request: Request, body: bytes, etag: str | None = None) -> Respo
     if matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
+
+
+def cached_answer(
+    request: Request, session: Session, *, view: str, rr_number: str, now: datetime,
+    render: Render,
+) -> Response:  # fmt: skip
+    """The RR's answer for this view, rendered once per version of the RR (freight.read_versions)
+    — one query while nothing changed — with its ETag (304 when the client has it)."""
+    cache: ReadCache = request.app.state.read_cache
+    found = cached(cache, session, view=view, rr_number=rr_number, now=now, render=render,
+                   etag_of=etag_of)  # fmt: skip
+    if found is None:
+        raise NotFoundError(f"Repair Request {rr_number} does not exist.", rr_number=rr_number)
+    return json_answer(request, found.body, found.etag)

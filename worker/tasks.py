@@ -117,26 +117,53 @@ def run_job(self: Task, job_id: str) -> str:
 
 @shared_task(bind=True, name=RUN_JOBS, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]
 def run_jobs(self: Task, job_ids: list[str]) -> list[str]:
-    """Several cheap jobs from one broker message (webhook bursts), one after another.
+    """Several cheap jobs from one broker message (webhook bursts), as one batch.
 
-    Each job is claimed and finished on its own row, so a redelivered message (worker killed
-    mid-batch) skips the finished ones. A job that must be retried leaves the batch as its own
-    `run_job` message, with the same backoff and retry count as any other.
+    One transaction claims them, one applies them in order (each in its own savepoint) and
+    finishes them (`freight.jobs.service.run_batch`), so a redelivered message (worker killed
+    mid-batch) runs again exactly the ones not committed. A job that must be retried leaves the
+    batch as its own `run_job` message, with the same backoff and retry count as any other.
     """
-    rt, outcomes = runtime(), []
-    for job_id in job_ids:
-        with log_context(task_id=self.request.id, job_id=job_id):
-            outcome, retry_in = _attempt(rt, job_id, 0)
+    rt = runtime()
+    with log_context(task_id=self.request.id):
+        try:
+            batch = jobs.run_batch(
+                rt.factory, job_ids, rt.ctx_for(), lease_seconds=rt.settings.job_lease_seconds
+            )
+        except Exception as exc:
+            if not is_retryable(exc):
+                raise
+            # The claim itself failed (database blip): nothing ran; the message comes again.
+            delay = backoff(self.request.retries, rt.settings)
+            raise self.retry(exc=exc, countdown=delay, max_retries=None) from exc
+        outcomes = []
+        for outcome in batch:
+            status, retry_in = outcome.status, outcome.retry_in
+            error = outcome.error
+            if error is not None:
+                if not is_retryable(error) or rt.settings.job_max_retries <= 0:
+                    status = _fail(rt, outcome.job_id, error, 0)
+                else:
+                    retry_in = backoff(0, rt.settings)
+                    log.warning(
+                        "job.retry id=%s in=%.1fs error=%r", outcome.job_id, retry_in, error
+                    )
             if retry_in is not None:
-                try:
-                    self.app.send_task(
-                        RUN_JOB, args=[job_id], countdown=retry_in, retries=1,
-                        queue=rt.settings.task_queue,
-                    )  # fmt: skip
-                except Exception as exc:  # noqa: BLE001 - the row stays `retrying` for the relay
-                    log.warning("job.retry.unsent id=%s error=%r", job_id, exc)
-            outcomes.append(outcome)  # and the rest of the batch still runs
-    return outcomes
+                _send_retry(self, rt, outcome.job_id, retry_in)
+                status = "retry"
+            else:
+                _record(status)
+            outcomes.append(status)  # and the rest of the batch still ran
+        return outcomes
+
+
+def _send_retry(task: Task, rt: Runtime, job_id: str, retry_in: float) -> None:
+    try:
+        task.app.send_task(
+            RUN_JOB, args=[job_id], countdown=retry_in, retries=1, queue=rt.settings.task_queue
+        )
+    except Exception as exc:  # noqa: BLE001 - the row stays `retrying` for the relay
+        log.warning("job.retry.unsent id=%s error=%r", job_id, exc)
 
 
 @shared_task(bind=True, name=RUN_PERIODIC, acks_late=True, reject_on_worker_lost=True)  # type: ignore[untyped-decorator]

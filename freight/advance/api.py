@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from sqlalchemy.orm import Session
 
 from freight.advance import service
 from freight.advance.schemas import AdvanceReplacementIn, AdvanceReplacementOut, SaveCardIn
@@ -13,9 +10,7 @@ from freight.advance.views import advance_out
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, StaffDep, rr_access
 from freight.payments.api import PaymentsDep
 from freight.problems import problem_responses
-from freight.repairs.models import RepairRequest
 from freight.repairs.service import get_rr
-from freight.repairs.views import SECTION_LOADERS
 
 router = APIRouter(prefix="/api/v1", tags=["advance replacement"])
 
@@ -74,11 +69,3 @@ def save_card(
         rr.rr_number, adv, timezone=settings.timezone, setup=setup,
         publishable_key=getattr(payments, "publishable_key", None),
     )  # fmt: skip
-
-
-def _section(session: Session, rr: RepairRequest) -> Any:
-    adv = service.for_rr(session, rr.id)
-    return advance_out(rr.rr_number, adv) if adv is not None else None
-
-
-SECTION_LOADERS["advance_replacement"] = _section

@@ -37,6 +37,7 @@ from freight.repairs import lifecycle
 from freight.repairs import repository as rr_repo
 from freight.repairs.models import RepairRequest
 from freight.repairs.replacement import record_replacement
+from freight.repairs.rules import AWAITING_UNIT
 from freight.repairs.warranty_check import purchase_date_of
 from freight.rules import Decision, RuleError
 from freight.settings import Settings
@@ -365,3 +366,12 @@ def email_context(adv: AdvanceReplacement, settings: Settings) -> dict[str, str]
         "return_days": str(settings.advance_return_days),
         "summary": summary(adv),
     }
+
+
+def ships_ahead(session: Session, rr: RepairRequest) -> bool:
+    """Whether staff may ship this RR's replacement now, before its unit arrives: the customer
+    saved the card and the unit is still to come (ADV-ELIGIBLE, ADV-CHARGE)."""
+    if rr.status not in AWAITING_UNIT:
+        return False
+    adv = for_rr(session, rr.id)
+    return adv is not None and adv.state == "card_saved"

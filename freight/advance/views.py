@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from freight.advance.models import AdvanceReplacement
 from freight.advance.schemas import AdvanceReplacementOut, DecisionOut
-from freight.advance.service import price_of, summary
+from freight.advance.service import for_rr, price_of, summary
 from freight.payments.port import SetupIntent
+from freight.repairs.models import RepairRequest
 from freight.schemas import MoneyOut
 
 
@@ -45,3 +48,9 @@ def advance_out(
         summary=summary(adv),
         decisions=[DecisionOut(**d) for d in adv.decisions or []],
     )  # fmt: skip
+
+
+def advance_section(session: Session, rr: RepairRequest) -> AdvanceReplacementOut | None:
+    """The "advance_replacement" field on the staff RR response."""
+    adv = for_rr(session, rr.id)
+    return advance_out(rr.rr_number, adv) if adv is not None else None

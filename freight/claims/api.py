@@ -9,12 +9,10 @@ from fastapi import APIRouter, Query
 from freight.claims import service
 from freight.claims.rules import ClaimStatus
 from freight.claims.schemas import ClaimOut, ClaimStatusIn
-from freight.claims.views import claim_staff, claims_section
+from freight.claims.views import claim_staff
 from freight.deps import NowDep, SessionDep, StaffDep
-from freight.repairs.views import SECTION_LOADERS
 
 router = APIRouter(prefix="/api/v1", tags=["claims"])
-SECTION_LOADERS["claims"] = claims_section
 
 
 @router.get("/claims", response_model=list[ClaimOut])

@@ -27,8 +27,8 @@ from freight.jobs.registry import JobContext, load_handlers
 
 __all__ = [
     "AFTER_COMMIT_PUBLISHERS", "CLAIMABLE", "JobBusyError", "drain", "enqueue", "enqueue_new",
-    "job_context", "list_jobs", "mark_failed", "pending_jobs", "retry_job", "run_job",
-    "run_periodic",
+    "BatchOutcome", "job_context", "list_jobs", "mark_failed", "pending_jobs", "retry_job",
+    "run_batch", "run_job", "run_periodic",
 ]  # fmt: skip
 
 log = logging.getLogger("freight.jobs")
@@ -158,6 +158,122 @@ def run_job(
         raise
     log.info("job.succeeded id=%s task=%s attempt=%s", job_id, claim.task, claim.attempts)
     return "succeeded"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What became of one job of a batch: its status, or the error to retry or fail it on, or
+    how long until a busy job's lease runs out."""
+
+    job_id: str
+    status: str
+    error: Exception | None = None
+    retry_in: float | None = None
+
+
+def _claim_many(
+    factory: sessionmaker[Session], job_ids: Sequence[str], lease_seconds: float
+) -> tuple[dict[str, _Claim], dict[str, BatchOutcome]]:
+    """Take every claimable job of the batch in one transaction (one UPDATE … RETURNING, one
+    SELECT); the rest say why not (missing, succeeded, failed, or busy until its lease ends)."""
+    now = utcnow()
+    lease_ok = or_(Job.status.in_(CLAIMABLE), and_(Job.status == "running", Job.lease_until < now))
+    ids = list(dict.fromkeys(job_ids))
+    with session_scope(factory) as session:
+        taken = set(session.scalars(
+            update(Job).where(Job.id.in_(ids), lease_ok).values(
+                status="running", attempts=Job.attempts + 1, updated_at=now,
+                lease_until=now + timedelta(seconds=lease_seconds),
+            ).returning(Job.id).execution_options(synchronize_session=False)
+        ))  # fmt: skip
+        rows = {
+            row.id: row
+            for row in session.execute(
+                select(Job.id, Job.task, Job.args, Job.attempts, Job.status, Job.lease_until)
+                .where(Job.id.in_(ids))
+            )
+        }  # fmt: skip
+    claims: dict[str, _Claim] = {}
+    others: dict[str, BatchOutcome] = {}
+    for job_id in ids:
+        row = rows.get(job_id)
+        if row is None:
+            others[job_id] = BatchOutcome(job_id, "missing")
+        elif job_id in taken:
+            claims[job_id] = _Claim(row.task, dict(row.args), row.attempts)
+        elif row.status == "running" and row.lease_until is not None:
+            wait = max(1.0, (row.lease_until - now).total_seconds())
+            others[job_id] = BatchOutcome(job_id, "busy", retry_in=wait)
+        else:
+            others[job_id] = BatchOutcome(job_id, row.status)
+    return claims, others
+
+
+def run_batch(
+    factory: sessionmaker[Session],
+    job_ids: Sequence[str],
+    ctx_for: Callable[[], JobContext],
+    *,
+    lease_seconds: float = DEFAULT_LEASE_SECONDS,
+) -> list[BatchOutcome]:
+    """Run several cheap, idempotent jobs (webhook events) with one transaction to claim them
+    all and one to finish them all, instead of two per job.
+
+    Each job is applied in the order given in its own short transaction, so one that raises
+    loses only itself (left `retrying` with its error) and row locks are held for one event, not
+    for the batch (two workers applying batches that touch the same shipments in different orders
+    would otherwise deadlock). A crash before the finishing commit leaves the claimed jobs
+    `running` under their lease; the redelivered message (or the relay) runs them again, and each
+    handler finds its own work done (a webhook event's row says `processed`), so nothing is
+    applied twice and nothing is lost. Outcomes come back in the order given."""
+    registry = load_handlers()
+    claims, others = _claim_many(factory, job_ids, lease_seconds)
+    outcomes = dict(others)
+    if claims:
+        outcomes.update(_apply_claimed(factory, registry, claims, ctx_for))
+    return [outcomes[job_id] for job_id in dict.fromkeys(job_ids)]
+
+
+def _apply_claimed(
+    factory: sessionmaker[Session],
+    registry: Any,
+    claims: dict[str, _Claim],
+    ctx_for: Callable[[], JobContext],
+) -> dict[str, BatchOutcome]:
+    outcomes: dict[str, BatchOutcome] = {}
+    ctx = ctx_for()
+    for job_id, claim in claims.items():
+        handler = registry.handlers.get(claim.task)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler registered for task {claim.task!r}")
+            with session_scope(factory) as session:
+                handler(session, replace(ctx, attempt=claim.attempts), **claim.args)
+        except Exception as exc:  # noqa: BLE001 - recorded on the job, retried or failed by the caller
+            log.warning("job.attempt.failed id=%s task=%s error=%r", job_id, claim.task, exc)
+            outcomes[job_id] = BatchOutcome(job_id, "retrying", error=exc)
+            continue
+        outcomes[job_id] = BatchOutcome(job_id, "succeeded")
+    applied = [j for j, o in outcomes.items() if o.error is None]
+    with session_scope(factory) as session:
+        if applied:
+            session.execute(
+                update(Job).where(Job.id.in_(applied)).values(
+                    status="succeeded", last_error=None, lease_until=None, finished_at=utcnow(),
+                ).execution_options(synchronize_session=False)
+            )  # fmt: skip
+        for job_id, outcome in outcomes.items():
+            if outcome.error is not None:
+                _mark_retrying(session, job_id, outcome.error)
+    log.info("job.batch.done applied=%d of %d", len(applied), len(claims))
+    return outcomes
+
+
+def _mark_retrying(session: Session, job_id: str, exc: BaseException) -> None:
+    session.execute(
+        update(Job).where(Job.id == job_id)
+        .values(status="retrying", last_error=short_trace(exc), lease_until=None)
+    )  # fmt: skip
 
 
 class UnknownTaskError(LookupError):

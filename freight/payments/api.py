@@ -158,3 +158,35 @@ def sandbox_challenge(
     return _sandbox_call(
         lambda: sandbox.challenge(intent_id, body.client_secret, passed=body.outcome == "pass")
     )
+
+
+class SandboxSetupOut(BaseModel):
+    """The fields of a SetupIntent that Stripe.js shows a browser."""
+
+    id: str
+    object: str
+    status: str
+    usage: str
+    client_secret: str
+    payment_method: str | None
+    next_action: dict[str, Any] | None
+    last_setup_error: SandboxErrorOut | None
+
+
+@router.post(
+    "/sandbox/stripe/v1/setup_intents/{setup_id}/challenge",
+    response_model=SandboxSetupOut,
+    responses=_SANDBOX_ERRORS,
+)
+def sandbox_setup_challenge(
+    setup_id: str, body: SandboxChallengeIn, payments: PaymentsDep
+) -> SandboxSetupOut:
+    """The customer completes or fails the 3-D Secure challenge of a card being saved."""
+    sandbox = _sandbox(payments)
+    try:
+        data = sandbox.challenge_setup(setup_id, body.client_secret, passed=body.outcome == "pass")
+    except PaymentStateError as exc:
+        if exc.code == "resource_missing":
+            raise NotFoundError(exc.reason) from exc
+        raise ConflictError(exc.reason, code=exc.code) from exc
+    return SandboxSetupOut.model_validate(data)

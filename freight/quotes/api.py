@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, rr_access
 from freight.payments.port import PaymentsPort
@@ -20,7 +19,6 @@ from freight.quotes.schemas import (
     quote_out,
 )
 from freight.repairs.models import RepairRequest
-from freight.repairs.views import SECTION_LOADERS
 
 router = APIRouter(prefix="/api/v1", tags=["quotes"])
 
@@ -96,12 +94,3 @@ def get_quote(quote_id: str, who: PrincipalDep, session: SessionDep) -> QuoteOut
     rr = session.get_one(RepairRequest, quote.rr_id)
     rr_access(who, rr.rr_number)
     return quote_out(quote, rr.rr_number, repo.payment_for(session, quote.id))
-
-
-def _quotes_section(session: Session, rr: RepairRequest) -> list[dict[str, Any]]:
-    quotes = repo.for_rr(session, rr.id)
-    payments = repo.payments_for(session, [q.id for q in quotes])
-    return [quote_out(q, rr.rr_number, payments.get(q.id)).model_dump(mode="json") for q in quotes]
-
-
-SECTION_LOADERS["quotes"] = _quotes_section

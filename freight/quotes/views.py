@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from freight.quotes import repository as repo
 from freight.quotes.models import Payment, Quote
-from freight.quotes.schemas import PaymentReceiptOut, payment_shown
+from freight.quotes.schemas import PaymentReceiptOut, payment_shown, quote_out
 from freight.repairs.models import RepairRequest
 from freight.schemas import MoneyOut
 
@@ -42,3 +44,10 @@ def _receipt(session: Session, quote: Quote, payment: Payment) -> PaymentReceipt
         refunded=shown.refunded, action_needed=renewal is not None,
         message=message or (renewal.failure_reason if renewal else None),
     )  # fmt: skip
+
+
+def quotes_section(session: Session, rr: RepairRequest) -> list[dict[str, Any]]:
+    """The "quotes" list on the staff RR response, each with its payment."""
+    quotes = repo.for_rr(session, rr.id)
+    payments = repo.payments_for(session, [q.id for q in quotes])
+    return [quote_out(q, rr.rr_number, payments.get(q.id)).model_dump(mode="json") for q in quotes]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from freight.deps import AuditDep, NowDep, SessionDep, SettingsDep, StaffDep
 from freight.errors import FieldError, ValidationFailedError
 from freight.problems import problem_responses
-from freight.reads import json_answer, render
+from freight.reads import cached_answer, render
 from freight.repairs import service
 from freight.repairs.replacement import replace_unit
 from freight.repairs.rules import RRStatus
@@ -26,6 +26,7 @@ from freight.repairs.schemas import (
 from freight.repairs.views import rr_out
 from freight.schemas import FreightTermsOut, country_field
 from freight.terms.service import terms_for
+from freight.wiring import RR_SECTIONS
 
 router = APIRouter(prefix="/api/v1", tags=["repair requests"])
 
@@ -55,7 +56,7 @@ def open_repair_request(
     """Open a Repair Request (one open RR per serial number)."""
     rr = service.open_rr(session, data=body, actor=who.name, now=now, settings=settings)
     audit.target = rr.rr_number
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.get("/repair-requests", response_model=RepairRequestPage)
@@ -80,11 +81,17 @@ def list_repair_requests(
     responses={304: {"description": "Not modified (If-None-Match names the current ETag)"}},
 )
 def get_repair_request(
-    rr_number: str, request: Request, _: StaffDep, session: SessionDep
+    rr_number: str, request: Request, who: StaffDep, session: SessionDep, now: NowDep
 ) -> Response:
     """One RR with history, receipts, shipments, quotes and claims (with an ETag: 304 when
     If-None-Match names it)."""
-    return json_answer(request, render(rr_out(session, service.get_rr(session, rr_number))))
+
+    def draw() -> tuple[bytes, None]:
+        rr = service.get_rr(session, rr_number)
+        return render(rr_out(session, rr, sections=RR_SECTIONS)), None
+
+    view = f"rr:{who.role}"  # per role, should the staff view ever differ by role
+    return cached_answer(request, session, view=view, rr_number=rr_number, now=now, render=draw)
 
 
 @router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)
@@ -95,7 +102,7 @@ def change_status(
     rr = service.change_status(
         session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now
     )
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.post(
@@ -112,7 +119,7 @@ def choose_replacement(
         session, rr=service.get_rr(session, rr_number, lock=True), serial_number=body.serial_number,
         condition=body.condition, note=body.note, actor=who.name, now=now, settings=settings,
     )  # fmt: skip
-    return rr_out(session, rr)
+    return rr_out(session, rr, sections=RR_SECTIONS)
 
 
 @router.post("/repair-requests/{rr_number}/receipt")
@@ -134,5 +141,5 @@ def log_receipt(
         "reasons": [
             DecisionOut(rule=d.rule, code=d.code, reason=d.reason) for d in decision.reasons
         ],
-        "repair_request": rr_out(session, rr),
+        "repair_request": rr_out(session, rr, sections=RR_SECTIONS),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,12 +21,16 @@ from freight.repairs.schemas import (
 )
 from freight.schemas import AddressOut, FreightTermsOut, MoneyOut
 
-# Features add sections (shipments, quotes, claims) here, so repairs need not import them.
-SECTION_LOADERS: dict[str, Any] = {}
+# A section of the full RR answer another feature fills (shipments, quotes, claims …): the
+# composition (freight/wiring.py RR_SECTIONS) names them, so repairs need not import them.
+SectionLoader = Callable[[Session, RepairRequest], Any]
 
 
-def rr_out(session: Session, rr: RepairRequest, *, full: bool = True) -> RepairRequestOut:
-    """The RR as the API shows it; `full` adds history, receipts and registered sections."""
+def rr_out(
+    session: Session, rr: RepairRequest, *, full: bool = True,
+    sections: Mapping[str, SectionLoader] | None = None,
+) -> RepairRequestOut:  # fmt: skip
+    """The RR as the API shows it; `full` adds history, receipts and the given sections."""
     out = RepairRequestOut(
         rr_number=rr.rr_number,
         kind=rr.kind,
@@ -71,6 +76,6 @@ def rr_out(session: Session, rr: RepairRequest, *, full: bool = True) -> RepairR
         )
         for r in repo.receipts_for(session, rr.id)
     ]  # fmt: skip
-    for name, loader in SECTION_LOADERS.items():
+    for name, loader in (sections or {}).items():
         setattr(out, name, loader(session, rr))
     return out

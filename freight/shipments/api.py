@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
@@ -12,9 +12,6 @@ from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
 from freight.ports import carrier_port
 from freight.quotes import repository as quotes_repo
 from freight.quotes.schemas import quote_out
-from freight.repairs.models import RepairRequest
-from freight.repairs.views import SECTION_LOADERS
-from freight.shipments import repository as repo
 from freight.shipments import service
 from freight.shipments.models import Shipment
 from freight.shipments.schemas import OutboundShipmentIn, OutboundShipmentOut, shipment_out
@@ -95,12 +92,3 @@ def void_label(
         session, shipment_id=shipment_id, actor=who.name, now=now, carrier=carrier
     )
     return _with_quote(session, shipment, service.rr_number_of(session, shipment))
-
-
-def _shipments_section(session: Session, rr: RepairRequest) -> list[dict[str, Any]]:
-    return [
-        shipment_out(s, rr.rr_number).model_dump(mode="json") for s in repo.for_rr(session, rr.id)
-    ]
-
-
-SECTION_LOADERS["shipments"] = _shipments_section

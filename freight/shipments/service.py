@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from carriers.errors import AddressInvalid, CarrierError, InvalidParcel, LabelNotRefundable
 from carriers.port import CarrierPort
 from carriers.types import Label
+from freight.advance import service as advance
 from freight.db import new_id
 from freight.errors import (
     AppError,
@@ -90,8 +91,16 @@ def create_outbound(
     """Rate the return trip; vendor-paid → queue the label; quoted → a Quote (P-NA, P-QUOTE)."""
     rr = get_rr(session, rr_number, lock=True)
     reusable = _settle_previous(session, rr, now)
-    purpose = _purpose(rr, data, reusable)
+    ahead = advance.ships_ahead(session, rr)  # issue 17 §2: the replacement before the unit
+    purpose = _purpose(rr, data, reusable, ships_ahead=ahead)
     terms = _terms(rr, purpose, settings)
+    if ahead and terms.payer != "vendor":
+        raise ConflictError(
+            f"Repair Request {rr.rr_number} is '{rr.status}': an advance replacement ships ahead "
+            "of the unit only where the vendor pays the freight (P-NA); a quoted destination "
+            "ships once the RR is ready_to_ship.",
+            current=rr.status,
+        )
     shipment = reusable or Shipment(
         id=new_id("shp"), rr_id=rr.id, direction="outbound", created_at=now
     )
@@ -174,15 +183,18 @@ def _settle_previous(session: Session, rr: RepairRequest, now: datetime) -> Ship
     return reusable[0] if reusable else None
 
 
-def _purpose(rr: RepairRequest, data: OutboundShipmentIn, reusable: Shipment | None) -> str:
+def _purpose(
+    rr: RepairRequest, data: OutboundShipmentIn, reusable: Shipment | None, *, ships_ahead: bool
+) -> str:
     status = RRStatus(rr.status)
-    if status not in _PURPOSE_BY_STATUS:
+    if status not in _PURPOSE_BY_STATUS and not ships_ahead:
         raise ConflictError(
             f"Repair Request {rr.rr_number} is '{rr.status}'; an outbound shipment needs it "
             "ready_to_ship (repair return) or rejected (return to sender).",
             current=rr.status,
         )
-    purpose = reusable.purpose if reusable is not None else _PURPOSE_BY_STATUS[status]
+    default = _PURPOSE_BY_STATUS.get(status, "repair_return")  # ahead: the replacement
+    purpose = reusable.purpose if reusable is not None else default
     if data.purpose is not None and data.purpose != purpose:
         raise invalid("purpose", f"must be '{purpose}' for a Repair Request that is '{rr.status}'")
     return purpose

@@ -8,18 +8,16 @@ from fastapi import APIRouter, Query, Response
 
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, StaffDep, rr_access
 from freight.repairs.service import get_rr
-from freight.repairs.views import SECTION_LOADERS
 from freight.shipments.schemas import ShipmentOut, shipment_out
 from freight.tracking import receiving, service
 from freight.tracking import repository as repo
 from freight.tracking.customer_api import router as customer_router
 from freight.tracking.schemas import InboundShipmentIn, UnmatchedReceiptIn, UnmatchedReceiptOut
-from freight.tracking.views import customer_shipment, shipments_section
+from freight.tracking.views import customer_shipment
 
 router = APIRouter(prefix="/api/v1", tags=["tracking"])
 router.include_router(customer_router)
 # The outbound feature may register its own "shipments" section; ours lists both directions.
-SECTION_LOADERS.setdefault("shipments", shipments_section)
 
 
 @router.post(

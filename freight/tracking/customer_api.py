@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -13,7 +14,7 @@ from freight.claims.views import claim_public
 from freight.deps import NowDep, PrincipalDep, SessionDep, SettingsDep, rr_access
 from freight.inbound.service import carton_with_label
 from freight.problems import problem_responses
-from freight.reads import json_answer, render
+from freight.reads import cached_answer, render
 from freight.repairs.service import get_rr
 from freight.tracking import lookup as lookup_service
 from freight.tracking.carton_label import carton_label_pdf
@@ -55,7 +56,12 @@ def track(
     """Status, deadlines, next steps, inbound/outbound tracking, the open quote and claims.
     The answer carries an ETag; polling with If-None-Match gets 304 while nothing changed."""
     rr_access(who, rr_number)
-    return json_answer(request, render(track_out(session, get_rr(session, rr_number), now=now)))
+
+    def draw() -> tuple[bytes, datetime | None]:
+        out = track_out(session, get_rr(session, rr_number), now=now)
+        return render(out), out.open_quote.expires_at if out.open_quote else None  # it expires
+
+    return cached_answer(request, session, view="track", rr_number=rr_number, now=now, render=draw)
 
 
 @router.get(

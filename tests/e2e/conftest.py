@@ -49,11 +49,14 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("e2e")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FREIGHT_")}
     env["FREIGHT_DATA_DIR"] = str(data)
+    env.update(getattr(request.module, "SERVER_ENV", {}))  # a test module's own settings
     log = (data / "serve.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "freight.cli", "serve", "--port", str(port)],

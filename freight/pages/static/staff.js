@@ -39,11 +39,17 @@
       (r.credit_refund ? `Credit refund ${r.credit_refund.refund.amount} ${r.credit_refund.refund.currency} (fee ${r.credit_refund.restocking_fee.amount}): ${r.credit_refund.status}.` : "");
     $("replace").hidden = r.kind !== "repair" || !["received", "in_repair"].includes(r.status);
     $("receipt").hidden = !["issued", "inbound_in_transit"].includes(r.status);
+    const adv = r.advance_replacement;  // issue 17 §2: offer while the unit is still to come
+    $("advance").hidden = !adv && (r.kind !== "repair" || !["issued", "inbound_in_transit"].includes(r.status));
+    $("a-state").textContent = adv ? `${adv.state}: ${adv.summary}` : "";
+    $("a-part").value = adv ? adv.part_number : r.part_number;
+    $("a-offer").hidden = !!adv;
     if (!$("receipt").hidden) {
       const w = await RRF.api("GET", "/api/v1/warranty/" + encodeURIComponent(r.serial_number));
       $("r-warranty").textContent = w.ok ? "Warranty registry: " + w.data.reason : "";
     }
-    $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status);
+    $("outbound").hidden = !["ready_to_ship", "rejected"].includes(r.status) &&
+      !(adv && adv.state === "card_saved");  // an advance replacement ships ahead of the unit
     $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
       `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
       `${RRF.esc(s.tracking_number || "")} <span class="pill">${RRF.esc(s.status)}</span>` +
@@ -111,6 +117,14 @@
     const rr = $("detail").dataset.rr;
     const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/replacement`,
       {serial_number: $("x-serial").value.trim(), condition: $("x-condition").value, note: $("x-note").value});
+    if (res.ok) showRR(rr); else RRF.showError("detail-error", res.data);
+  });
+  $("advance").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const rr = $("detail").dataset.rr;
+    const body = {part_number: $("a-part").value.trim()};
+    if ($("a-serial").value.trim()) body.serial_number = $("a-serial").value.trim();
+    const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/advance-replacement`, body);
     if (res.ok) showRR(rr); else RRF.showError("detail-error", res.data);
   });
   $("outbound").addEventListener("submit", async (ev) => {

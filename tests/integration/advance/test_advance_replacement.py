@@ -91,6 +91,8 @@ def test_staff_offer_and_the_customer_saves_a_card(flow: Flow) -> None:
     detail = flow.rr(rr)
     assert detail["advance_replacement"]["state"] == "card_requested"
     assert detail["replacement"]["serial_number"] == "SNREPL-1"  # P-REPLACE: both serials
+    offered_line = [h for h in detail["history"] if h["rule"] == "P-REPLACE"]
+    assert offered_line[0]["note"].startswith("Advance replacement offered (MAX-1000, 249.00 USD")
     saved = _save_card(flow, rr)
     assert saved.status_code == 200, saved.text
     data = saved.json()
@@ -246,3 +248,41 @@ def test_refusals_name_the_field_and_change_nothing(flow: Flow) -> None:
     )
     assert _mails(flow, "advance_offered")
     assert _charges(flow) == []
+
+
+def test_staff_ship_the_replacement_before_the_unit_arrives(flow: Flow) -> None:
+    rr = flow.open_rr()
+    assert _offer(flow, rr, serial_number="SNREPL-9").status_code == 201
+    early = flow.request(rr)  # no card saved yet: nothing ships
+    assert early.status_code == 409
+    assert early.headers["content-type"].startswith("application/problem+json")
+    assert _save_card(flow, rr).json()["state"] == "card_saved"
+    shipment = flow.outbound(rr)
+    assert (shipment["purpose"], shipment["freight_terms"]["payer"]) == ("repair_return", "vendor")
+    flow.drain()
+    flow.drain()
+    bought = flow.shipment(shipment["id"])
+    assert bought["state"] == "labeled"
+    assert bought["tracking_number"]
+    shown = flow.rr(rr)
+    assert shown["status"] == "issued"  # still waiting for the defective unit
+    shipped = _mails(flow, "shipped")
+    assert len(shipped) == 1
+    assert "SNREPL-9" in body_of(shipped[0])
+    # The unit then arrives in time: received as usual, and the card is released.
+    flow.receive(rr)
+    flow.clock.now += timedelta(hours=2)
+    _sweep(flow)
+    assert _advance(flow, rr)["state"] == "released"
+    assert _charges(flow) == []
+
+
+def test_an_advance_replacement_abroad_waits_for_ready_to_ship(flow: Flow) -> None:
+    from tests.integration.shipments.flow import BERLIN
+
+    rr = flow.open_rr(return_address=BERLIN)
+    assert _offer(flow, rr).status_code == 201
+    assert _save_card(flow, rr).json()["state"] == "card_saved"
+    refused = flow.request(rr)
+    assert refused.status_code == 409
+    assert "vendor pays the freight" in refused.json()["detail"]

@@ -93,3 +93,68 @@ def test_a_redelivered_batch_runs_nothing_twice(
     again = tasks.run_jobs.apply(args=[[job_ids[0], job_ids[2]]]).get()
     assert again == ["succeeded", "succeeded"]  # found done...
     assert len(RUNS) == runs  # ...and not run again
+
+
+def _effect(session: Session, _ctx: JobContext, *, n: int) -> None:
+    enqueue(session, task="test.effect", args={}, key=f"effect-{n}")
+    RUNS.append(f"effect-{n}")
+
+
+def _half_then_broken(session: Session, _ctx: JobContext, *, n: int) -> None:
+    enqueue(session, task="test.effect", args={}, key=f"effect-{n}")
+    raise ValueError("this event cannot be applied")
+
+
+def _worker_dies(_session: Session, _ctx: JobContext, **_: Any) -> None:
+    raise SystemExit("SIGKILL")  # not an Exception: nothing catches it, as with a killed process
+
+
+def _effects() -> list[str]:
+    factory = session_factory(engine_for(tasks.runtime().settings.db_url))
+    with factory() as session:
+        return sorted(j.key for j in session.scalars(select(Job)) if j.task == "test.effect")
+
+
+@pytest.fixture
+def batch(job_ids: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    assert job_ids  # its database and settings, with these jobs beside them
+    monkeypatch.setitem(REGISTRY.handlers, "test.effect_job", _effect)
+    monkeypatch.setitem(REGISTRY.handlers, "test.broken", _half_then_broken)
+    monkeypatch.setitem(REGISTRY.handlers, "test.dies", _worker_dies)
+    monkeypatch.setattr(tasks.run_jobs.app, "send_task", lambda *_, **__: None)
+    RUNS.clear()
+    factory = session_factory(engine_for(tasks.runtime().settings.db_url))
+    with session_scope(factory) as session:
+        plan = [("test.effect_job", 1), ("test.broken", 2), ("test.effect_job", 3),
+                ("test.effect_job", 4)]  # fmt: skip
+        ids = [enqueue(session, task=t, args={"n": n}, key=f"b{n}").id for t, n in plan]
+        session.info.clear()
+    return ids
+
+
+def test_a_batch_applies_in_order_and_one_bad_event_loses_only_itself(batch: list[str]) -> None:
+    outcomes = tasks.run_jobs.apply(args=[batch]).get()
+    assert outcomes == ["succeeded", "failed", "succeeded", "succeeded"]  # ValueError: permanent
+    assert RUNS == ["effect-1", "effect-3", "effect-4"]  # in the message's order
+    assert _effects() == ["effect-1", "effect-3", "effect-4"]  # the bad one's half undone
+    assert _statuses(batch) == ["succeeded", "failed", "succeeded", "succeeded"]
+
+
+def test_a_worker_dying_mid_batch_loses_nothing_and_the_redelivery_finishes_it(
+    batch: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from freight.jobs import service
+
+    monkeypatch.setitem(REGISTRY.handlers, "test.broken", _worker_dies)
+    with pytest.raises(SystemExit):
+        service.run_batch(
+            tasks.runtime().factory, batch, tasks.runtime().ctx_for(), lease_seconds=0
+        )
+    assert _effects() == ["effect-1"]  # applied and committed before the worker died
+    assert _statuses(batch) == ["running"] * 4  # under a lease: the redelivery takes them back
+    monkeypatch.setitem(REGISTRY.handlers, "test.broken", _effect)
+    outcomes = tasks.run_jobs.apply(args=[batch]).get()  # lease 0 s: already run out
+    assert outcomes == ["succeeded"] * 4
+    assert _effects() == ["effect-1", "effect-2", "effect-3", "effect-4"]  # each once
+    assert tasks.run_jobs.apply(args=[batch]).get() == ["succeeded"] * 4  # found done
+    assert _effects() == ["effect-1", "effect-2", "effect-3", "effect-4"]
