@@ -47,7 +47,7 @@ def test_customer_looks_up_a_repair_and_sees_what_to_do(server: Server, page: An
     page.click("button[type=submit]")
     page.wait_for_url(f"**/track/{rr['rr_number']}")
     page.wait_for_selector("#summary:not([hidden])")
-    assert page.text_content("#status") == "issued"
+    assert page.text_content("#status") == "Open"
     steps = page.text_content("#next-steps") or ""
     assert "RR" in steps or "carton" in steps.lower()
     page.screenshot(path=str(server.data_dir / "track.png"))
