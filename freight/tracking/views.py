@@ -134,7 +134,7 @@ def track_out(session: Session, rr: RepairRequest, *, now: datetime) -> TrackOut
     rejection = rejection_out(session, rr, claims)
     steps = next_steps(facts)
     if rejection is not None:
-        steps = [*rejection.what_to_do[:-2], *steps]
+        steps = [*rejection.what_to_do, *(s for s in steps if not s.startswith("Nothing to do"))]
     repairing = rr.status in ("received", "in_repair", "ready_to_ship", "awaiting_payment")
     return TrackOut(
         rr_number=rr.rr_number, status=rr.status, status_label=status_label(rr.status),

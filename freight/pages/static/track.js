@@ -80,7 +80,8 @@
       ? `Refunded ${t.refund.refund.amount} ${t.refund.refund.currency}: the price ${t.refund.price.amount} less the restocking fee ${t.refund.restocking_fee.amount}.`
       : `Refund of ${t.refund.refund.amount} ${t.refund.refund.currency} (price less the restocking fee): ${t.refund.status}.`;
     loadInboundLabel(t.status);
-    $("inbound-card").hidden = false;
+    const awaiting = ["issued", "inbound_in_transit"].includes(t.status);
+    $("inbound-card").hidden = !(awaiting || (t.inbound || []).length);
     $("register-inbound").hidden = !["issued", "inbound_in_transit"].includes(t.status);
     $("inbound").innerHTML = (t.inbound || []).map(shipmentHtml).join("") || "<p>No tracking number yet.</p>";
     const outbound = t.outbound || [];
