@@ -98,3 +98,22 @@ def aliases(carrier: str) -> tuple[str, ...]:
     """The ways people write a carrier ("fedex", "Federal Express")."""
     spec = CARRIERS.get(carrier)
     return spec.aliases if spec and spec.aliases else (carrier.replace("_", " "),)
+
+
+def service_name(carrier: str | None, service: str | None) -> str:
+    """Carrier and service as one phrase, the carrier named once: ("fedex", "FedEx International
+    Economy") and ("fedex", "international_economy") both → "FedEx International Economy";
+    ("dhl_express", "Express Worldwide") → "DHL Express Worldwide"."""
+    name = display_name(carrier, unknown="")
+    text = (service or "").replace("_", " ").strip()
+    if text and (text.islower() or text.isupper()):
+        text = " ".join(w.upper() if w.upper() in _ACRONYMS else w.title() for w in text.split())
+    words, said = name.split(), text.split()
+    for overlap in range(min(len(words), len(said)), 0, -1):  # drop the carrier said twice
+        if [w.lower() for w in words[-overlap:]] == [w.lower() for w in said[:overlap]]:
+            said = said[overlap:]
+            break
+    return " ".join([*words, *said])
+
+
+_ACRONYMS = frozenset({"UPS", "USPS", "DHL", "GND", "AM", "PM", "US"})

@@ -79,6 +79,36 @@ def _online_request(session: Session, settings: Settings, now: datetime) -> None
            now=now, settings=settings)  # fmt: skip
 
 
+def _rejected_on_arrival(session: Session, settings: Settings, now: datetime) -> None:
+    """A unit that arrived damaged and unmarked: rejected with its reasons, a damage claim for the
+    sender to file with UPS, and its return to sender prepared (the customer page shows all)."""
+    rr = service.open_rr(
+        session, data=_rr("DEMO-US-DMG", "US"), actor="demo", now=now - timedelta(days=4),
+        settings=settings,
+    )  # fmt: skip
+    seen = ReceiptIn(
+        rr_marked_on_carton=False, freight_collect=False, visible_damage=True,
+        serial_number_seen="DEMO-US-DMG", carrier="ups", tracking_number="1Z999AA10123456784",
+    )  # fmt: skip
+    service.record_receipt(
+        session, rr_number=rr.rr_number, data=seen, actor="demo", now=now, settings=settings
+    )
+
+
+DEMO_INVOICE = (
+    "tracking_number,carrier,invoice_number,invoice_date,amount,currency,reason\n"
+    "1Z999AA10123456784,ups,INV-DEMO-1,{day},4.75,USD,address correction\n"
+    "1Z999DEMO0000001,ups,INV-DEMO-1,{day},12.40,USD,weight adjustment\n"
+)
+
+
+def _invoice(session: Session, now: datetime) -> None:
+    """A carrier invoice already imported, so finance sees matched and unmatched lines."""
+    from freight.finance.service import import_invoice
+
+    import_invoice(session, text=DEMO_INVOICE.format(day=now.date().isoformat()), now=now)
+
+
 def load_demo(settings: Settings, *, login_url: str | None = None) -> None:
     """Idempotent: loads once per database, then only prints fresh tokens."""
     factory = session_factory(engine_for(settings.db_url))
@@ -120,6 +150,8 @@ def load_demo(settings: Settings, *, login_url: str | None = None) -> None:
                         now=now,
                     )
             _online_request(session, settings, now)
+            _rejected_on_arrival(session, settings, now)
+            _invoice(session, now)
         logins = [_login(session, settings, *who) for who in DEMO_USERS]
         staff = create_token(session, role="staff", name="demo-staff", actor="demo", now=now)
         finance = create_token(session, role="finance", name="demo-finance", actor="demo", now=now)

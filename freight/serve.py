@@ -96,6 +96,18 @@ def _shared_metrics_dir() -> str | None:
     return directory
 
 
+def _public_base_url_here(host: str, port: int) -> None:
+    """Links in email and the demo's login point at this server unless FREIGHT_PUBLIC_BASE_URL
+    says otherwise (behind a proxy it must: the proxy's https address)."""
+    if "public_base_url" in get_settings().model_fields_set:
+        return
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
+    if ":" in shown:
+        shown = f"[{shown}]"
+    os.environ["FREIGHT_PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()  # for this process, and inherited by the worker and beat
+
+
 def _sandbox_stripe_events_here(host: str, port: int) -> None:
     """Without a Stripe key the sandbox's signed events come to this server's /webhooks/stripe
     (as Stripe's would), unless FREIGHT_SANDBOX_STRIPE_WEBHOOK_URL says otherwise."""
@@ -125,6 +137,7 @@ def _sandbox_webhooks_to_self(host: str, port: int) -> None:
 def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
     """Run the service until interrupted."""
     made = _shared_metrics_dir()
+    _public_base_url_here(host, port)
     _sandbox_stripe_events_here(host, port)
     _sandbox_webhooks_to_self(host, port)
     settings = get_settings()
@@ -132,8 +145,7 @@ def serve(*, host: str, port: int, demo: bool, workers: int) -> int:
     if demo:
         from freight.demo import load_demo
 
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
-        load_demo(settings, login_url=f"http://{shown}:{port}/login")
+        load_demo(settings, login_url=f"{settings.public_base_url.rstrip('/')}/login")
     background = None
     if settings.serve_background if settings.serve_background is not None else settings.embedded:
         background = Background(background_commands())

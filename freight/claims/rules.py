@@ -229,8 +229,14 @@ def incident_claim(incident_kind: str) -> IncidentClaim | None:
 _KIND_RANK: Mapping[str, int] = MappingProxyType({"loss": 0, "concealed_damage": 1, "damage": 2})
 
 
-def merged_kind(current: str, signal: str, *, current_review: bool, signal_review: bool) -> str:
-    """The claim kind after a new signal: a reviewed flag yields to a confirmed incident."""
+def merged_kind(
+    current: str, signal: str, *, current_review: bool, signal_review: bool, follow_up: bool = False
+) -> str:
+    """The claim kind after a new signal: a reviewed flag yields to a confirmed incident. A
+    follow-up from the same source (a second customer report) never changes concealed damage
+    into visible damage or back: when the damage was found is settled by the first report."""
+    if follow_up and current != "loss" and signal != "loss" and not current_review:
+        return current
     if current_review and not signal_review:
         return signal
     if signal_review and not current_review:

@@ -22,6 +22,7 @@ class ClaimPublicOut(BaseModel):
     kind: str
     filer: str
     carrier: str | None
+    carrier_name: str = ""  # "DHL Express", for people
     file_by: date
     deadline_rule: str
     evidence: list[str]

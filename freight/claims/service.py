@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from freight.carrier_registry import display_name
 from freight.claims import repository as repo
 from freight.claims.models import Claim
 from freight.claims.rules import (
@@ -159,8 +160,9 @@ def _merge(
         return
     was_review = bool(details.get("review_required"))
     kind = merged_kind(
-        claim.kind, signal.kind, current_review=was_review, signal_review=signal.review
-    )
+        claim.kind, signal.kind, current_review=was_review, signal_review=signal.review,
+        follow_up=signal.source == claim.source,
+    )  # fmt: skip
     if kind != claim.kind:
         claim.kind = kind
         claim.evidence = list(evidence_checklist(kind))  # type: ignore[arg-type]
@@ -184,7 +186,8 @@ def _announce(session: Session, rr: RepairRequest, claim: Claim) -> None:
         session, rr=rr, kind="claim_opened", discriminator=claim.id,
         context={
             "claim_id": claim.id, "kind": claim.kind, "filer": claim.filer,
-            "carrier": claim.carrier or "the carrier", "file_by": claim.file_by.isoformat(),
+            "carrier": display_name(claim.carrier, unknown=""),
+            "file_by": claim.file_by.isoformat(),
             "deadline_rule": claim.deadline_rule, "evidence": list(claim.evidence),
             "filer_reason": str(claim.details.get("filer_reason", "")),
         },

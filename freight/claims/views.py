@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from freight.carrier_registry import display_name
 from freight.claims.models import Claim
 from freight.claims.schemas import ClaimOut, ClaimPublicOut
 from freight.claims.service import claims_for_rr
@@ -17,6 +18,7 @@ def claim_public(claim: Claim, rr_number: str) -> ClaimPublicOut:
     return ClaimPublicOut(
         id=claim.id, shipment_id=claim.shipment_id, rr_number=rr_number, source=claim.source,
         kind=claim.kind, filer=claim.filer, carrier=claim.carrier, file_by=claim.file_by,
+        carrier_name=display_name(claim.carrier, unknown=""),
         deadline_rule=claim.deadline_rule, evidence=list(claim.evidence), status=claim.status,
         review_required=bool((claim.details or {}).get("review_required")),
         created_at=claim.created_at,

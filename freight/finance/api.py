@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from freight.carrier_registry import display_name
 from freight.deps import FinanceDep, NowDep, SessionDep
 from freight.errors import invalid
 from freight.finance import service
@@ -78,7 +79,10 @@ def reconciliation(
         "from": utc_text(start) if start else None,
         "to": utc_text(end) if end else None,
         "columns": list(COLUMNS),
-        "rows": [r.values for r in rows],
+        "rows": [
+            {**r.values, "carrier_name": display_name(r.values["carrier"], unknown="")}
+            for r in rows
+        ],  # fmt: skip
         "counts": {
             s: sum(1 for r in rows if r.status == s) for s in ("open", "reconciled", "mismatch")
         },

@@ -123,6 +123,7 @@ class ImportReport:
     matched: int = 0
     unmatched: int = 0
     unmatched_lines: list[dict[str, Any]] = field(default_factory=list)
+    matched_lines: list[dict[str, Any]] = field(default_factory=list)
 
 
 def import_invoice(session: Session, *, text: str, now: datetime) -> ImportReport:
@@ -151,7 +152,13 @@ def import_invoice(session: Session, *, text: str, now: datetime) -> ImportRepor
         _count(report, line, shipment)
     session.flush()
     log.info(
-        "finance.invoice.imported", extra={"event": "finance.invoice.imported", **report.__dict__}
+        "finance.invoice.imported",
+        extra={
+            "event": "finance.invoice.imported",
+            "lines": report.lines,
+            "matched": report.matched,
+            "unmatched": report.unmatched,
+        },
     )
     return report
 
@@ -174,15 +181,19 @@ def _row(line: InvoiceLine, shipment: Shipment | None, now: datetime) -> Carrier
 def _count(report: ImportReport, line: InvoiceLine, shipment: Shipment | None) -> None:
     if shipment is not None:
         report.matched += 1
+        report.matched_lines.append({**_line(line), "shipment_id": shipment.id})
         return
     report.unmatched += 1
-    report.unmatched_lines.append(
-        {
-            "row": line.row,
-            "tracking_number": line.tracking_number,
-            "carrier": line.carrier,
-            "invoice_number": line.invoice_number,
-            "amount": str(line.amount),
-            "currency": line.currency,
-        }
-    )
+    report.unmatched_lines.append(_line(line))
+
+
+def _line(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "row": line.row,
+        "tracking_number": line.tracking_number,
+        "carrier": line.carrier,
+        "invoice_number": line.invoice_number,
+        "amount": str(line.amount),
+        "currency": line.currency,
+        "reason": line.reason,
+    }

@@ -71,6 +71,21 @@ EMAILS: Mapping[str, EmailKind] = MappingProxyType(
         "advance_charge_failed": EmailKind(
             "advance_charge_failed.txt", "Advance replacement {rr_number}: the charge failed"
         ),
+        "rr_auto_cancelled": EmailKind(
+            "rr_auto_cancelled.txt", "Repair Request {rr_number} is cancelled: no unit arrived"
+        ),
+        "quote_expired": EmailKind(
+            "quote_expired.txt", "Your freight quote for {rr_number} has expired"
+        ),
+        "card_captured": EmailKind(
+            "card_captured.txt", "Receipt: {captured} charged for freight ({rr_number})"
+        ),
+        "payment_voided": EmailKind(
+            "payment_voided.txt", "Your card hold for {rr_number} is released"
+        ),
+        "payment_refunded": EmailKind(
+            "payment_refunded.txt", "Freight refunded for {rr_number}: {refund}"
+        ),
         "claim_opened": EmailKind(
             "claim_opened.txt",
             "Shipping damage or loss on {rr_number}: file with {carrier} by {file_by}",

@@ -18,8 +18,9 @@ def release_payment(
     session: Session, ctx: JobContext, *, payment_id: str, reason: str = ""
 ) -> None:
     """Cancel the hold or refund the capture of a payment whose label was voided."""
-    del reason  # recorded in the job row for people; the action depends only on the payment
-    service.settle_release(session, payments=ctx.payments, payment_id=payment_id)
+    service.settle_release(
+        session, payments=ctx.payments, payment_id=payment_id, reason=reason or "label voided"
+    )
 
 
 def renew_holds(session: Session, ctx: JobContext) -> int:

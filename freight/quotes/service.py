@@ -89,6 +89,8 @@ def expire_quote(session: Session, quote: Quote, *, now: datetime, actor: str) -
             rule="P-QUOTE",
             note=f"Quote {quote.id} expired unaccepted; re-rate to ship",
         )
+    if rr is not None:
+        hooks.quote_expired(session, rr=rr, quote=quote)
     log.info("quote.expired", extra={"event": "quote.expired", "quote_id": quote.id})
 
 
@@ -136,10 +138,14 @@ def capture(payments: PaymentsPort, payment: Payment, label_cost: Money) -> None
         return
     payment.status, payment.captured_amount = "captured", done.amount.amount
     _end_hold(payment, "captured")
+    if (session := object_session(payment)) is not None:
+        hooks.card_captured(session, payment=payment)
     log.info("payment.captured", extra={"event": "payment.captured", "payment_id": payment.id})
 
 
-def cancel_hold(payments: PaymentsPort, payment: Payment | None) -> None:
+def cancel_hold(
+    payments: PaymentsPort, payment: Payment | None, *, reason: str = "the shipment was cancelled"
+) -> None:
     """Release an uncaptured hold (idempotent)."""
     if payment is None or payment.status != "authorized":
         return
@@ -152,6 +158,8 @@ def cancel_hold(payments: PaymentsPort, payment: Payment | None) -> None:
         )
     payment.status = "cancelled"
     _end_hold(payment, "released")
+    if (session := object_session(payment)) is not None:
+        hooks.hold_voided(session, payment=payment, reason=reason)
 
 
 def _end_hold(payment: Payment, status: str) -> None:
@@ -175,13 +183,15 @@ def release_payment(session: Session, *, quote: Quote, reason: str) -> None:
     )
 
 
-def settle_release(session: Session, *, payments: PaymentsPort, payment_id: str) -> None:
+def settle_release(
+    session: Session, *, payments: PaymentsPort, payment_id: str, reason: str = "label voided"
+) -> None:
     """Job body: cancel an open hold or refund what was captured and not yet refunded."""
     payment = session.get(Payment, payment_id, with_for_update=True)
     if payment is None:
         return
     if payment.status == "authorized":
-        cancel_hold(payments, payment)
+        cancel_hold(payments, payment, reason=reason)
         return
     captured = payment.captured_amount or Decimal(0)
     due = captured - (payment.refunded_amount or Decimal(0))
@@ -196,4 +206,5 @@ def settle_release(session: Session, *, payments: PaymentsPort, payment_id: str)
     payment.refunded_amount = min(
         captured, (payment.refunded_amount or Decimal(0)) + done.amount.amount
     )
+    hooks.refunded(session, payment=payment, amount=done.amount.amount, reason=reason)
     log.info("payment.refunded", extra={"event": "payment.refunded", "payment_id": payment.id})

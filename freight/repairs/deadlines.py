@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from freight.notifications import hooks
 from freight.policy import business_calendar
 from freight.repairs.lifecycle import move
 from freight.repairs.models import RepairRequest
@@ -45,6 +46,7 @@ def auto_cancel_expired(
         move(session, rr, RRStatus.CANCELLED, actor=SYSTEM_ACTOR, at=now,
             rule=decision.rule, note=decision.reason,
         )  # fmt: skip
+        hooks.auto_cancelled(session, rr=rr, reason=decision.reason, rule=decision.rule)
         cancelled.append(rr.rr_number)
         log.info("rr.auto_cancelled rr=%s rule=%s", rr.rr_number, decision.rule)
     return cancelled

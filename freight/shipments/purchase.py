@@ -194,7 +194,9 @@ def _supersede(
 ) -> None:
     """P-QUOTE at purchase: above quote × (1 + tolerance) → supersede, release hold, re-ask."""
     quote.status = quote_rules.SUPERSEDED
-    quotes.cancel_hold(ctx.payments, payment)
+    quotes.cancel_hold(
+        ctx.payments, payment, reason="the freight rose above the quote; a new quote follows"
+    )
     apply_rate(shipment, rate)
     shipment.state = rules.QUOTED
     new = quotes.create_quote(
@@ -262,7 +264,7 @@ def _fail(
     """The carrier refused the purchase for good: no label, hold released, RR can be re-rated."""
     shipment.state = rules.FAILED
     shipment.details = {**(shipment.details or {}), "error": exc.carrier_message or exc.message}
-    quotes.cancel_hold(ctx.payments, payment)
+    quotes.cancel_hold(ctx.payments, payment, reason="the carrier refused the shipment")
     if rr.status == RRStatus.AWAITING_PAYMENT and can_transition(rr.status, RRStatus.READY_TO_SHIP):
         move(
             session,

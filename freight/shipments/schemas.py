@@ -51,6 +51,11 @@ class ShipmentOut(BaseModel):
     customs: dict[str, Any] | None = None
     refund_status: str | None = None
     error: str | None = None
+    # In words for people (the customer page): "DHL Express", "DHL Express Worldwide", "In transit".
+    carrier_name: str | None = None
+    carrier_service: str | None = None
+    status_label: str | None = None
+    tracking_url: str | None = None
     replacement: dict[str, Any] | None = None
 
 

@@ -89,6 +89,35 @@ STATUS_TEXT: Mapping[str, str] = MappingProxyType(
 )
 
 
+STATUS_LABEL: Mapping[str, str] = MappingProxyType(
+    {
+        "issued": "Open", "inbound_in_transit": "On its way to us", "received": "Received",
+        "in_repair": "In repair", "ready_to_ship": "Ready to ship", "awaiting_payment":
+        "Waiting for your payment", "shipped": "Shipped", "delivered": "Delivered",
+        "closed": "Closed", "cancelled": "Cancelled", "rejected": "Not accepted",
+        "refunded": "Refunded",
+    }
+)  # fmt: skip
+SHIPMENT_STATUS_LABEL: Mapping[str, str] = MappingProxyType(
+    {
+        "PRE_TRANSIT": "Label created", "TRANSIT": "In transit", "DELIVERED": "Delivered",
+        "RETURNED": "Returned to sender", "FAILURE": "Delivery problem", "UNKNOWN": "No scan yet",
+    }
+)  # fmt: skip
+
+
+def status_label(status: str) -> str:
+    """The RR status as a short label ("awaiting_payment" → "Waiting for your payment")."""
+    return STATUS_LABEL.get(status, status.replace("_", " ").capitalize())
+
+
+def shipment_status_label(status: str, *, arrived: bool = False) -> str:
+    """A carrier status in words; an inbound parcel we logged is "Arrived at the depot"."""
+    if arrived:
+        return "Arrived at the depot"
+    return SHIPMENT_STATUS_LABEL.get(status, status.replace("_", " ").capitalize())
+
+
 def status_text(status: str) -> str:
     """The RR status in plain words."""
     return STATUS_TEXT.get(status, status.replace("_", " ").capitalize() + ".")

@@ -69,6 +69,8 @@ class OpenQuoteOut(BaseModel):
     expires_at: datetime
     status: str
     accept_url: str
+    carrier_name: str = ""
+    carrier_service: str = ""
 
 
 class DeadlinesOut(BaseModel):
@@ -93,9 +95,18 @@ class RefundPublicOut(BaseModel):
     refunded_at: datetime | None
 
 
+class RejectionOut(BaseModel):
+    """Why the unit was not accepted, and what the customer does now."""
+
+    received_on: date
+    reasons: list[str]
+    what_to_do: list[str]
+
+
 class TrackOut(BaseModel):
     rr_number: str
     status: str
+    status_label: str = ""
     status_text: str
     next_steps: list[str]
     deadlines: DeadlinesOut
@@ -107,6 +118,8 @@ class TrackOut(BaseModel):
     replacement: ReplacementPublicOut | None = None
     refund: RefundPublicOut | None = None
     payments: list[PaymentReceiptOut] = Field(default_factory=list)  # card holds and captures
+    rejection: RejectionOut | None = None
+    show_carton_label: bool = True  # only while the unit is still to be sent to us
 
 
 class UnmatchedReceiptIn(Strict):

@@ -75,7 +75,7 @@ def test_customer_in_germany_buys_an_inbound_label_by_card(server: Server, page:
     assert f"(reference {rr})" in state
     # Registered as the RR's inbound tracking without the customer typing it.
     assert tracking in (page.text_content("#inbound") or "")
-    assert page.text_content("#status") == "issued"
+    assert page.text_content("#status") == "Open"
     page.screenshot(path=str(server.data_dir / "inbound-label.png"))
 
 

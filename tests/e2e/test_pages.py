@@ -47,7 +47,7 @@ def test_customer_looks_up_a_repair_and_sees_what_to_do(server: Server, page: An
     page.click("button[type=submit]")
     page.wait_for_url(f"**/track/{rr['rr_number']}")
     page.wait_for_selector("#summary:not([hidden])")
-    assert page.text_content("#status") == "issued"
+    assert page.text_content("#status") == "Open"
     steps = page.text_content("#next-steps") or ""
     assert "RR" in steps or "carton" in steps.lower()
     page.screenshot(path=str(server.data_dir / "track.png"))
@@ -113,7 +113,8 @@ def test_finance_signs_in_and_sees_the_ledger(server: Server, page: Any) -> None
     page.wait_for_url("**/finance")  # a finance account lands on its own page
     assert page.text_content("#who-name") == "Felix Ledger"
     assert page.text_content("#who-role") == "finance"
-    page.wait_for_selector("#chart svg")
+    page.wait_for_selector("#chart-summary:not(:empty)")
+    assert page.evaluate("typeof window.Chart") == "function"  # the vendored Chart.js, no CDN
     assert page.locator("#fin-error").is_hidden()
     # An upload is a change: it goes with the session's CSRF token and is imported.
     csv = server.data_dir / "invoice.csv"
@@ -123,8 +124,25 @@ def test_finance_signs_in_and_sees_the_ledger(server: Server, page: Any) -> None
     )
     page.set_input_files("#invoice-file", str(csv))
     page.click("#invoice button[type=submit]")
-    page.wait_for_selector("#invoice-result:not(:empty)")
-    assert '"unmatched":1' in (page.text_content("#invoice-result") or "")
+    page.wait_for_selector("#invoice-summary:not(:empty)")
+    summary = page.text_content("#invoice-summary") or ""
+    assert "0 matched, 1 unmatched" in summary
+    row = page.locator("#invoice-rows tr").first.inner_text()
+    assert "Unmatched" in row
+    assert "1Z-NOT-OURS" in row
+    assert "3.50 USD" in row
+    assert "{" not in summary + row  # a table, not raw JSON
+    # A broken file: nothing imported, and each row error is listed with its row.
+    csv.write_text(
+        "tracking_number,carrier,invoice_number,invoice_date,amount,currency,reason\n"
+        "1Z-NOT-OURS,ups,INV-E2E-2,2026-13-45,abc,USD,oops\n"
+    )
+    page.set_input_files("#invoice-file", str(csv))
+    page.click("#invoice button[type=submit]")
+    page.wait_for_selector("#invoice-summary:has-text('Nothing imported')")
+    errors = page.locator("#invoice-rows").inner_text()
+    assert "Row error" in errors
+    assert "invoice_date" in errors
     # The repair desk is not for finance: the page says so instead of failing calls.
     page.goto(server.url + "/staff")
     assert "This page is for the staff role" in (page.text_content("#wrong-role") or "")

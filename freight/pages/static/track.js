@@ -7,24 +7,29 @@
 
   function shipmentHtml(s) {
     const events = (s.events || []).slice().reverse().map((e) =>
-      `<li><time>${RRF.when(e.occurred_at)}</time> ${RRF.esc(e.status)} — ${RRF.esc(e.text || "")}` +
+      `<li><time>${RRF.when(e.occurred_at)}</time> ${RRF.esc(e.text || words(e.status))}` +
       `${e.location ? " · " + RRF.esc(e.location) : ""}</li>`).join("");
-    return `<div class="shipment"><p><strong>${RRF.esc(s.carrier || "")} ${RRF.esc(s.tracking_number || "")}</strong>` +
-      ` <span class="pill">${RRF.esc(s.status)}</span>${s.eta ? " · ETA " + RRF.when(s.eta) : ""}` +
+    const number = s.tracking_url
+      ? `<a href="${RRF.esc(s.tracking_url)}" rel="noopener">${RRF.esc(s.tracking_number || "")}</a>`
+      : RRF.esc(s.tracking_number || "");
+    return `<div class="shipment"><p><strong>${RRF.esc(s.carrier_service || s.carrier_name || "")}</strong> ${number}` +
+      ` <span class="pill">${RRF.esc(s.status_label || words(s.status))}</span>${s.eta && s.status !== "DELIVERED" ? " · ETA " + RRF.when(s.eta) : ""}` +
       `${s.ship_date ? " · ships " + RRF.when(s.ship_date) : ""}</p><ul class="events">${events}</ul></div>`;
   }
 
   const money = (m) => m ? `${m.amount} ${m.currency}` : "";
+  const words = (v) => String(v || "").replace(/_/g, " ").toLowerCase().replace(/^./, (c) => c.toUpperCase());
 
   function receiptHtml(p) {
     const parts = [];
-    if (p.authorized) parts.push(`Authorized ${RRF.esc(money(p.authorized))}`);
-    if (p.captured) parts.push(`captured ${RRF.esc(money(p.captured))}`);
+    if (p.authorized) parts.push(`Authorized ${RRF.esc(money(p.authorized))} on your card`);
+    if (p.captured) parts.push(`captured (charged) ${RRF.esc(money(p.captured))}`);
+    else if (p.status === "authorized") parts.push("not charged yet: we charge the label's cost when we ship");
     if (p.refunded) parts.push(`refunded ${RRF.esc(money(p.refunded))}`);
     if (p.status === "cancelled") parts.push("hold released");
     const action = p.action_needed ? `<p class="error">${RRF.esc(p.message || "")}</p>` +
       `<button type="button" data-reconfirm="${RRF.esc(p.quote_id)}" data-amount="${RRF.esc(money(p.amount))}">Confirm card</button>` : "";
-    return `<div class="receipt"><p><strong>${RRF.esc(p.carrier)} ${RRF.esc(p.service)}</strong>: ` +
+    return `<div class="receipt"><p><strong>Freight${p.service ? ", " + RRF.esc(p.service.replace(/_/g, " ")) : ""}</strong>: ` +
       `${parts.join(" · ")}</p>${action}</div>`;
   }
 
@@ -33,7 +38,7 @@
     $("quote").hidden = true;
     $("payment-done").hidden = false;
     $("payment-done").textContent = `Authorized ${money(p.authorized)} on your card for ` +
-      `${quote.carrier} ${quote.service}. We charge the label's cost (at most this) when we ship.`;
+      `${quote.carrier_service || quote.service}. We charge the label's cost (at most this) when we ship.`;
     load();
   }
 
@@ -47,13 +52,23 @@
     if (!token) { $("need-lookup").hidden = false; return; }
     const res = await RRF.api("GET", base, null, token);
     if (!res.ok) {
-      if (res.status === 401) { $("need-lookup").hidden = false; return; }
+      if (res.status === 401) {
+        $("need-lookup-text").textContent = "Your access to this page has expired.";
+        $("need-lookup").hidden = false; return;
+      }
       RRF.showError("track-error", res.data); return;
     }
     const t = res.data;
     $("summary").hidden = false;
     $("status-text").textContent = t.status_text || t.status;
-    $("status").textContent = t.status;
+    $("status").textContent = t.status_label || words(t.status);
+    $("carton-label").hidden = !t.show_carton_label;
+    const rej = t.rejection;
+    $("rejection").hidden = !rej;
+    if (rej) {
+      $("rejection-reasons").innerHTML = rej.reasons.map((r) => `<li>${RRF.esc(r)}</li>`).join("");
+      $("rejection-received").textContent = `Received on ${rej.received_on}; not accepted because:`;
+    }
     const d = t.deadlines || {};
     $("deadline").textContent = d.repair_due ? "Repair due by " + d.repair_due :
       d.inbound_deadline ? "Ship the unit to us before " + RRF.when(d.inbound_deadline) : "";
@@ -65,7 +80,9 @@
       ? `Refunded ${t.refund.refund.amount} ${t.refund.refund.currency}: the price ${t.refund.price.amount} less the restocking fee ${t.refund.restocking_fee.amount}.`
       : `Refund of ${t.refund.refund.amount} ${t.refund.refund.currency} (price less the restocking fee): ${t.refund.status}.`;
     loadInboundLabel(t.status);
-    $("inbound-card").hidden = false;
+    const awaiting = ["issued", "inbound_in_transit"].includes(t.status);
+    $("inbound-card").hidden = !(awaiting || (t.inbound || []).length);
+    $("register-inbound").hidden = !["issued", "inbound_in_transit"].includes(t.status);
     $("inbound").innerHTML = (t.inbound || []).map(shipmentHtml).join("") || "<p>No tracking number yet.</p>";
     const outbound = t.outbound || [];
     $("outbound-card").hidden = outbound.length === 0;
@@ -75,7 +92,7 @@
     $("quote").hidden = !q;
     if (q) {
       $("quote").dataset.id = q.id;
-      $("quote-text").textContent = `${q.carrier} ${q.service}: ${q.amount.amount} ${q.amount.currency}` +
+      $("quote-text").textContent = `${q.carrier_service || q.service}: ${q.amount.amount} ${q.amount.currency}` +
         `${q.estimated_days ? ", about " + q.estimated_days + " days" : ""}; valid until ${RRF.when(q.expires_at)}.`;
     }
     const receipts = t.payments || [];
@@ -87,17 +104,19 @@
     const claims = t.claims || [];
     $("claims-card").hidden = claims.length === 0;
     $("claims").innerHTML = claims.map((c) =>
-      `<div class="claim"><p><strong>${RRF.esc(c.kind)}</strong> · ${RRF.esc(c.status)} · file with ` +
-      `${RRF.esc(c.carrier || "the carrier")} by <strong>${RRF.esc(c.file_by)}</strong> (${RRF.esc(c.filer)} files)</p>` +
+      `<div class="claim"><p><strong>${RRF.esc(CLAIM_KIND[c.kind] || words(c.kind))}</strong> · ${RRF.esc(words(c.status))} · ` +
+      `${c.filer === "vendor" ? "we file" : "you file"}${c.carrier_name ? " with " + RRF.esc(c.carrier_name) : ""} by <strong>${RRF.esc(c.file_by)}</strong></p>` +
       `<ul>${(c.evidence || []).map((e) => `<li>${RRF.esc(e)}</li>`).join("")}</ul></div>`).join("");
   }
+
+  const CLAIM_KIND = {damage: "Visible damage", concealed_damage: "Concealed damage", loss: "Lost shipment"};
 
   function inboundLabel(l, status) {
     const card = $("inbound-label-card");
     card.hidden = !(status === "issued" || l.state !== "none");
     $("inbound-label-form").hidden = !(status === "issued" && ["none", "quote_lapsed", "failed", "voided"].includes(l.state));
     $("inbound-label-rates").innerHTML = (l.rates || []).map((r) =>
-      `<li>${RRF.esc(r.carrier)} ${RRF.esc(r.service)}: ${RRF.esc(money(r.amount))}` +
+      `<li>${RRF.esc(r.carrier_service || (r.carrier + " " + r.service))}: ${RRF.esc(money(r.amount))}` +
       `${r.estimated_days ? ", about " + RRF.esc(r.estimated_days) + " days" : ""}</li>`).join("");
     const terms = l.freight_terms ? l.freight_terms.reason + " " : "";
     const states = {

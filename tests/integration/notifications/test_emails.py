@@ -43,7 +43,8 @@ def _kinds(settings: Settings) -> list[str]:
 
 
 def _body(msg: Message) -> str:
-    payload = msg.get_payload(decode=True)
+    part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload.decode()
 

@@ -89,6 +89,8 @@ def test_hold_placed_again_on_day_6_and_the_label_bought_on_day_8_is_captured_on
     amount = quote["amount"]["amount"]
     assert row["holds"] == f"{first}:released:{amount} {second}:captured:{amount}"
     assert row["captured"] == shipment["cost"]["amount"]
+    (receipt,) = _emails(flow, "card_captured")  # one receipt, naming the amount charged
+    assert shipment["cost"]["amount"] in receipt
 
 
 def test_without_renewal_a_hold_lapses_and_is_not_captured(flow: Flow) -> None:

@@ -105,6 +105,7 @@ def emails_of(settings: Settings, kind: str) -> list[Message]:
 
 
 def body_of(msg: Message) -> str:
-    payload = msg.get_payload(decode=True)
+    part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload.decode()

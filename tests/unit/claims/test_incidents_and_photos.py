@@ -22,6 +22,15 @@ def test_unknown_incident_opens_nothing() -> None:
     assert incident_claim("delayed") is None
 
 
+def test_a_second_customer_report_keeps_concealed_damage_concealed() -> None:
+    merged = merged_kind("concealed_damage", "damage", current_review=False,
+                         signal_review=False, follow_up=True)  # fmt: skip
+    assert merged == "concealed_damage"
+    merged = merged_kind("loss", "damage", current_review=False, signal_review=False,
+                         follow_up=True)  # fmt: skip
+    assert merged == "damage"
+
+
 def test_a_confirmed_incident_replaces_a_review_flag_and_damage_beats_loss() -> None:
     assert merged_kind("loss", "damage", current_review=True, signal_review=False) == "damage"
     assert merged_kind("damage", "loss", current_review=False, signal_review=True) == "damage"

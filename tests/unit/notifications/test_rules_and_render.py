@@ -32,8 +32,17 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "delivered": {"delivered_on": "2026-11-10"},
     "card_reconfirm": {"quote_id": "quo_1", "amount": "42.10", "currency": "EUR"},
     "claim_opened": {"claim_id": "clm_1", "kind": "concealed_damage", "filer": "customer",
-                     "carrier": "ups", "file_by": "2027-01-09", "deadline_rule": "UPS: 60 days",
+                     "carrier": "UPS", "file_by": "2027-01-09", "deadline_rule": "UPS: 60 days",
                      "evidence": ["Keep the packing material."], "filer_reason": "You file."},
+    "rr_auto_cancelled": {"reason": "No carrier scan within 30 days", "rule": "P-30DAY",
+                          "inbound_deadline": "2026-12-02"},
+    "quote_expired": {"quote_id": "quo_1", "amount": "48.10 USD",
+                      "carrier_service": "FedEx International Economy",
+                      "expired_at": "2026-11-09 12:00 UTC"},
+    "card_captured": {"authorized": "48.10 USD", "captured": "45.20 USD", "payment_id": "pay_1"},
+    "payment_voided": {"authorized": "48.10 USD", "reason": "label voided"},
+    "payment_refunded": {"refund": "45.20 USD", "captured": "45.20 USD",
+                         "reason": "label voided"},
     "credit_refunded": {"price": "100.00 USD", "fee": "20.00 USD", "refund": "80.00 USD",
                         "fee_percent": "20", "payment_reference": "pi_web_1"},
 }  # fmt: skip
@@ -131,7 +140,7 @@ def test_claim_email_says_who_files_by_when_and_what_to_keep(tmp_path: Path) -> 
     context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS["claim_opened"]}
     subject, body = service.render(_settings(tmp_path), "claim_opened", context)
     assert "2027-01-09" in subject
-    assert "ups" in subject
+    assert "UPS" in subject
     assert "you do" in body
     assert "Keep the packing material." in body
     assert "concealed damage" in body
@@ -210,3 +219,79 @@ def test_with_smtp_url_the_message_is_sent_by_smtp(
     ]
     assert FakeSMTP.sent[-1]["Subject"].startswith("Delivered")
     assert not (tmp_path / "outbox").exists()
+
+
+def _render(tmp_path: Path, email: str, **over: Any) -> tuple[str, str]:
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS[email], **over}
+    return service.render(_settings(tmp_path), email, context)
+
+
+def test_loss_claim_does_not_ask_to_keep_packaging(tmp_path: Path) -> None:
+    from freight.claims.rules import evidence_checklist
+
+    _, body = _render(tmp_path, "claim_opened", kind="loss", filer="vendor",
+                      evidence=list(evidence_checklist("loss")))  # fmt: skip
+    assert "looks lost" in body
+    assert "packing material" not in body.lower()
+    assert "Keep and gather" not in body
+    assert "visible damage" not in body
+
+
+def test_claim_without_a_carrier_names_none(tmp_path: Path) -> None:
+    _, body = _render(tmp_path, "claim_opened", carrier="")
+    assert "Carrier:" not in body
+    assert "the carrier" not in body.split("File the claim")[0]
+
+
+def test_new_messages_say_what_happened(tmp_path: Path) -> None:
+    subject, body = _render(tmp_path, "card_captured")
+    assert "45.20 USD" in subject
+    assert "Held on your card:  48.10 USD" in body
+    assert "Charged (captured): 45.20 USD" in body
+    assert "expired" in _render(tmp_path, "quote_expired")[1]
+    assert "FedEx International Economy" in _render(tmp_path, "quote_expired")[1]
+    assert "cancelled" in _render(tmp_path, "rr_auto_cancelled")[0]
+    assert "released" in _render(tmp_path, "payment_voided")[1]
+    assert "refunded 45.20 USD" in _render(tmp_path, "payment_refunded")[1]
+
+
+def test_links_follow_the_public_base_url(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, public_base_url="http://127.0.0.1:8123/")
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "Ada", **CONTEXTS["delivered"]}
+    _, body = service.render(settings, "delivered", context)
+    assert "http://127.0.0.1:8123/track/RR-ABCD2345" in body
+    assert ":8000" not in body
+
+
+def test_every_message_has_an_escaped_html_part(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    context = {"rr_number": "RR-ABCD2345", "customer_name": "<b>Ada</b> & Co",
+               **CONTEXTS["card_captured"]}  # fmt: skip
+    msg = service.build_message(settings, key="k2", kind="card_captured", to="ada@example.com",
+                                context=context, now=NOW)  # fmt: skip
+    parsed = message_from_bytes(bytes(msg))
+    types = [part.get_content_type() for part in parsed.walk()]
+    assert types == ["multipart/alternative", "text/plain", "text/html"]
+    html = str(msg.get_body(("html",)).get_content())  # type: ignore[union-attr]
+    assert "&lt;b&gt;Ada&lt;/b&gt; &amp; Co" in html
+    assert '<a href="http://127.0.0.1:8000/track/RR-ABCD2345">' in html
+    assert "45.20 USD" in html
+
+
+@pytest.mark.parametrize(
+    ("carrier", "service_", "expected"),
+    [
+        ("fedex", "FedEx International Economy", "FedEx International Economy"),
+        ("fedex", "international_economy", "FedEx International Economy"),
+        ("dhl_express", "Express Worldwide", "DHL Express Worldwide"),
+        ("ups", "UPS Ground", "UPS Ground"),
+        ("usps", "priority_mail", "USPS Priority Mail"),
+        ("ups", None, "UPS"),
+    ],
+)
+def test_carrier_and_service_name_the_carrier_once(
+    carrier: str, service_: str | None, expected: str
+) -> None:
+    from freight.carrier_registry import service_name
+
+    assert service_name(carrier, service_) == expected
