@@ -48,7 +48,9 @@ def label_budget(settings: Settings) -> dict[str, int]:
     return {"transactions:write": per_minute}
 
 
-_carriers: dict[int, Any] = {}
+# id(settings) → (settings, adapter): the entry keeps its Settings alive, so a later Settings
+# object can never be handed this adapter by reusing a freed object's id.
+_carriers: dict[int, tuple[Settings, Any]] = {}
 _carriers_lock = threading.Lock()  # a worker's threads share one adapter (one HTTP pool)
 
 
@@ -73,9 +75,10 @@ def carrier_port(settings: Settings) -> CarrierPort:
         with _carriers_lock:
             if key not in _carriers:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
-                _carriers[key] = build_carrier(carrier_config(settings), _carrier_gate(settings))
-    port: CarrierPort = _carriers[key]
-    return port
+                port = build_carrier(carrier_config(settings), _carrier_gate(settings))
+                _carriers[key] = (settings, port)
+    found: CarrierPort = _carriers[key][1]
+    return found
 
 
 @lru_cache(maxsize=8)

@@ -132,14 +132,13 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
 
 
 def install() -> None:
-    """Every session of every process (API, worker, CLI) keeps the versions current."""
+    """Every session of this process keeps the versions current (freight.wiring.install calls
+    this in the API, the worker, the CLI and the tests: a process that writes without it would
+    leave the other processes' cached answers stale)."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_transaction_end", _after_transaction_end)
-
-
-install()
 
 
 def current(session: Session, rr_number: str) -> tuple[int, int] | None:

@@ -8,6 +8,7 @@ CLI call it at start-up (a missing handler or consumer stops them, it is not ski
 - PERIODIC_TASKS: what beat runs (or `freight tasks run NAME` by hand), and how often.
 - RR_SECTIONS: the sections of the staff RR answer other features fill.
 - WEBHOOK_CONSUMERS: who applies each kind of carrier event (freight/webhooks/consumers.py).
+- and the read-version hook (freight/read_versions.py) on every session of the process.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from freight import read_versions
 from freight.advance import jobs as advance_jobs
 from freight.advance import service as advance_service
 from freight.advance.views import advance_section
@@ -95,5 +97,6 @@ def install() -> None:
     if problems:
         raise WiringError("freight/wiring.py: " + ", ".join(problems))
     require_consumers()
+    read_versions.install()  # every write bumps its RR's read version (freight/read_versions.py)
     REGISTRY.handlers.update(JOB_HANDLERS)
     REGISTRY.periodic.update({p.name: p for p in PERIODIC_TASKS})
