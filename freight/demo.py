@@ -148,6 +148,7 @@ def load_demo(settings: Settings, *, login_url: str | None = None) -> None:
                         note="demo",
                         actor="demo",
                         now=now,
+                        settings=settings,
                     )
             _online_request(session, settings, now)
             _rejected_on_arrival(session, settings, now)

@@ -26,6 +26,10 @@ EMAILS: Mapping[str, EmailKind] = MappingProxyType(
         "receipt_rejected": EmailKind(
             "receipt_rejected.txt", "We could not accept your unit ({rr_number})"
         ),
+        "rr_cancelled_on_site": EmailKind(
+            "rr_cancelled_on_site.txt",
+            "Repair Request {rr_number} is cancelled: your unit comes back",
+        ),
         "quote_ready": EmailKind("quote_ready.txt", "Freight quote for {rr_number}"),
         "card_reconfirm": EmailKind(
             "card_reconfirm.txt", "Please confirm your card again for {rr_number}"

@@ -18,10 +18,11 @@ from freight.deps import (
 from freight.errors import FieldError, ValidationFailedError
 from freight.problems import problem_responses
 from freight.reads import cached_answer, render
-from freight.repairs import service
+from freight.repairs import corrections, service
 from freight.repairs.replacement import replace_unit
 from freight.repairs.rules import RRStatus
 from freight.repairs.schemas import (
+    CorrectionIn,
     DecisionOut,
     FreightTermsIn,
     ReceiptIn,
@@ -106,12 +107,33 @@ async def get_repair_request(
 
 @router.post("/repair-requests/{rr_number}/status", response_model=RepairRequestOut)
 def change_status(
-    rr_number: str, body: StatusChangeIn, who: StaffDep, session: SessionDep, now: NowDep
-) -> RepairRequestOut:
-    """Move received→in_repair→ready_to_ship, delivered→closed, or cancel."""
+    rr_number: str, body: StatusChangeIn, who: StaffDep, session: SessionDep, now: NowDep,
+    settings: SettingsDep,
+) -> RepairRequestOut:  # fmt: skip
+    """Move received→in_repair→ready_to_ship, delivered→closed, or cancel (with the unit on
+    site: rejected, its return to sender prepared and the customer told; a note is required)."""
     rr = service.change_status(
-        session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now
-    )
+        session, rr_number=rr_number, target=body.status, note=body.note, actor=who.name, now=now,
+        settings=settings,
+    )  # fmt: skip
+    return rr_out(session, rr, sections=RR_SECTIONS)
+
+
+@router.post(
+    "/repair-requests/{rr_number}/receipt-correction", response_model=RepairRequestOut,
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
+)  # fmt: skip
+def correct_receipt(
+    rr_number: str, body: CorrectionIn, who: StaffDep, session: SessionDep,
+    settings: SettingsDep, now: NowDep,
+) -> RepairRequestOut:  # fmt: skip
+    """Turn a receipt decision around while the unit is on site (R-CORRECT): rejected →
+    received drops the unbought return-to-sender draft and starts the repair clock; received →
+    rejected prepares the return to sender. 409 once a label for the way out is bought."""
+    rr = corrections.correct_receipt(
+        session, rr=service.get_rr(session, rr_number, lock=True), note=body.note,
+        actor=who.name, now=now, settings=settings,
+    )  # fmt: skip
     return rr_out(session, rr, sections=RR_SECTIONS)
 
 

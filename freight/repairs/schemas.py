@@ -32,6 +32,7 @@ from freight.text import (
     Day,
     Email,
     Free2000,
+    Free2000Required,
     Free4000,
     Line100,
     Line200,
@@ -154,6 +155,10 @@ class StatusChangeIn(Strict):
     note: Free2000 = ""
 
 
+class CorrectionIn(Strict):
+    note: Free2000Required = Field(description="Why the receipt decision changes (kept in history)")
+
+
 class ReceiptIn(Strict):
     rr_marked_on_carton: StrictBool
     freight_collect: StrictBool
@@ -245,6 +250,13 @@ class RepairRequestOut(BaseModel):
     agreement: AgreementOut | None = None
     replacement: ReplacementOut | None = None
     credit_refund: CreditRefundOut | None = None
+    allowed_moves: list[str] = Field(
+        default=[], description="Statuses staff may move it to now (POST …/status)"
+    )
+    receipt_correction: str | None = Field(
+        default=None,
+        description="Where a receipt correction would move it (POST …/receipt-correction)",
+    )
     history: list[HistoryOut] = []
     receipts: list[ReceiptOut] = []
     shipments: list[dict[str, Any]] = []

@@ -17,6 +17,7 @@ from freight.limits import ROW_ID_MAX
 from freight.notifications.service import notify
 from freight.policy import business_calendar
 from freight.repairs import repository as repo
+from freight.repairs.corrections import cancel_on_site
 from freight.repairs.lifecycle import issue, move
 from freight.repairs.models import Receipt, RepairRequest
 from freight.repairs.rules import (
@@ -25,6 +26,7 @@ from freight.repairs.rules import (
     ReceiptInspection,
     RRStatus,
     TransitionError,
+    cancel_target,
     check_staff_transition,
     credit_return_problems,
     credit_window_start,
@@ -185,9 +187,11 @@ def _decode_cursor(cursor: str) -> int:
 
 
 def change_status(
-    session: Session, *, rr_number: str, target: str, note: str, actor: str, now: datetime
-) -> RepairRequest:
-    """Staff moves (received→in_repair→ready_to_ship, delivered→closed, cancel)."""
+    session: Session, *, rr_number: str, target: str, note: str, actor: str, now: datetime,
+    settings: Settings,
+) -> RepairRequest:  # fmt: skip
+    """Staff moves (received→in_repair→ready_to_ship, delivered→closed, cancel); cancelling an
+    RR whose unit is on site returns the unit to its sender (R-CANCEL-ONSITE)."""
     rr = get_rr(session, rr_number, lock=True)
     if target not in _STATUS_VALUES:
         raise invalid("status", f"unknown status '{target}'; one of {', '.join(RRStatus)}")
@@ -195,6 +199,8 @@ def change_status(
         check_staff_transition(RRStatus(rr.status), RRStatus(target))
     except TransitionError as exc:
         raise ConflictError(str(exc), current=rr.status, allowed=exc.allowed) from exc
+    if target == RRStatus.CANCELLED and cancel_target(RRStatus(rr.status)) is RRStatus.REJECTED:
+        return cancel_on_site(session, rr=rr, note=note, actor=actor, now=now, settings=settings)
     move(session, rr, target, actor=actor, at=now, note=note)
     return rr
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from freight.credits.views import credit_refund_out
 from freight.repairs import repository as repo
 from freight.repairs.models import RepairRequest
+from freight.repairs.rules import RR_STAFF_MOVES, RRStatus, correction_target
 from freight.repairs.schemas import (
     AgreementOut,
     CustomerOut,
@@ -24,6 +25,11 @@ from freight.schemas import AddressOut, FreightTermsOut, MoneyOut
 # A section of the full RR answer another feature fills (shipments, quotes, claims …): the
 # composition (freight/wiring.py RR_SECTIONS) names them, so repairs need not import them.
 SectionLoader = Callable[[Session, RepairRequest], Any]
+
+
+def _correction(rr: RepairRequest) -> str | None:
+    target = correction_target(RRStatus(rr.status))
+    return target.value if target is not None else None
 
 
 def rr_out(
@@ -59,6 +65,8 @@ def rr_out(
         agreement=AgreementOut(**rr.agreement) if rr.agreement else None,
         replacement=ReplacementOut(**rr.replacement) if rr.replacement else None,
         credit_refund=credit_refund_out(session, rr) if rr.kind == "credit_return" else None,
+        allowed_moves=sorted(s.value for s in RR_STAFF_MOVES.allowed(rr.status)),
+        receipt_correction=_correction(rr),
     )
     if not full:
         return out

@@ -29,9 +29,12 @@
       (r.repair_due ? ` Repair due ${r.repair_due}.` : ` Inbound deadline ${RRF.when(r.inbound_deadline)}.`);
     $("d-special").textContent = (r.insurance_requested ? `Insurance requested (declared ${r.declared_value.amount} ${r.declared_value.currency}). ` : "No insurance. ") +
       (r.special_requirements ? "Special requirements: " + r.special_requirements : "");
-    const moves = {received: ["in_repair"], in_repair: ["ready_to_ship"], delivered: ["closed"]}[r.status] || [];
-    if (["issued", "inbound_in_transit", "received", "in_repair"].includes(r.status)) moves.push("cancelled");
-    $("d-actions").innerHTML = moves.map((m) => `<button type="button" data-move="${m}">Move to ${m}</button> `).join("");
+    // The API says which moves staff may make now; pages never re-derive the lifecycle.
+    const onSite = ["received", "in_repair"].includes(r.status);
+    $("d-actions").innerHTML = (r.allowed_moves || []).map((m) => m === "cancelled"
+      ? `<button type="button" data-move="${m}" data-confirm="${onSite ? "onsite" : "cancel"}">Cancel this RR…</button> `
+      : `<button type="button" data-move="${m}">Move to ${m.replace(/_/g, " ")}</button> `).join("") +
+      (r.receipt_correction ? `<button type="button" data-correct="${r.receipt_correction}">Correct the receipt: ${r.receipt_correction}…</button>` : "");
     $("d-origin").textContent = (r.source === "online"
       ? `Online request ${r.submission_id}; Return Policy ${r.policy_version} accepted ${RRF.when(r.agreed_at)}. ` : "Opened by staff. ") +
       (r.replacement ? `Replacement: ${r.replacement.condition} unit ${r.replacement.serial_number} replaces ${r.replacement.replaces}` +
@@ -73,16 +76,42 @@
   document.addEventListener("click", async (ev) => {
     const t = ev.target;
     if (t.dataset.rr) { ev.preventDefault(); showRR(t.dataset.rr); }
-    if (t.dataset.move) {
+    if (t.dataset.move && !t.dataset.confirm) {
       const rr = $("detail").dataset.rr;
       const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/status`, {status: t.dataset.move, note: ""});
       if (res.ok) { showRR(rr); listRRs(false); } else RRF.showError("detail-error", res.data);
+    }
+    if (t.dataset.confirm || t.dataset.correct) {
+      // Irreversible or customer-visible: ask first, with the reason that goes into the history.
+      const rr = $("detail").dataset.rr;
+      const texts = {
+        onsite: ["Cancel " + rr + "?", "The unit is at the depot: the RR is closed as rejected, a return to the sender is prepared and the customer is emailed."],
+        cancel: ["Cancel " + rr + "?", "The customer's RR ends and its serial number is freed; the customer is emailed if a unit arrives later."],
+        received: ["Correct the receipt of " + rr + " to received?", "The return-to-sender draft is dropped, the repair clock starts and the customer is emailed."],
+        rejected: ["Correct the receipt of " + rr + " to rejected?", "A return to the sender is prepared and the customer is emailed the reason."],
+      };
+      const [title, text] = texts[t.dataset.confirm || t.dataset.correct];
+      $("cm-title").textContent = title; $("cm-text").textContent = text;
+      $("cm-note").value = ""; $("cm-error").hidden = true;
+      $("confirm-move").dataset.kind = t.dataset.correct ? "correct" : "move";
+      $("confirm-move").dataset.status = t.dataset.move || "";
+      $("confirm-move").showModal();
     }
     if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, null, t.dataset.label + ".pdf");
     if (t.dataset.claim) {
       const res = await RRF.api("POST", `/api/v1/claims/${t.dataset.claim}`, {status: t.dataset.to, note: ""});
       if (res.ok) listClaims();
     }
+  });
+  $("cm-cancel").addEventListener("click", () => $("confirm-move").close());
+  $("cm-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const rr = $("detail").dataset.rr, d = $("confirm-move"), note = $("cm-note").value;
+    const res = d.dataset.kind === "correct"
+      ? await RRF.api("POST", `/api/v1/repair-requests/${rr}/receipt-correction`, {note})
+      : await RRF.api("POST", `/api/v1/repair-requests/${rr}/status`, {status: d.dataset.status, note});
+    if (!res.ok) { RRF.showError("cm-error", res.data); return; }
+    d.close(); showRR(rr); listRRs(false);
   });
   $("more").addEventListener("click", () => listRRs(true));
   $("filter").addEventListener("submit", (ev) => { ev.preventDefault(); listRRs(false); });

@@ -235,6 +235,10 @@ def test_a_credit_return_cancelled_before_the_refund_job_ran_is_not_refunded(flo
     flow.move(rr, "cancelled")
     flow.drain()
     data = flow.rr(rr)
-    assert data["status"] == "cancelled"
+    # the unit is at the depot: the cancel returns it to the sender (R-CANCEL-ONSITE), unpaid
+    assert data["status"] == "rejected"
+    assert [s["purpose"] for s in data["shipments"] if s["direction"] == "outbound"] == [
+        "return_to_sender"
+    ]
     assert data["credit_refund"]["status"] == "failed"
     assert _refunds(flow) == []

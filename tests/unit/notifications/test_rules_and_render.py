@@ -25,6 +25,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
     "receipt_accepted": {"received_on": "2026-11-05", "repair_due": "2026-12-07"},
     "receipt_rejected": {"received_on": "2026-11-05", "return_terms": "Vendor pays.",
                          "reasons": ["The carton was not marked.", "COD package."]},
+    "rr_cancelled_on_site": {"reason": "customer withdrew", "return_terms": "Vendor pays."},
     "quote_ready": {"amount": "48.10", "currency": "USD", "carrier": "DHL Express",
                     "service": "Worldwide", "expires_at": "2026-11-09"},
     "shipped": {"carrier": "UPS", "tracking_number": "1Z999AA10123456784",

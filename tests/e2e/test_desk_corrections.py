@@ -1,0 +1,56 @@
+"""The repair desk corrects a receipt and cancels with the unit on site — each through a
+confirmation dialog that asks for the reason (issue 11 §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.conftest import Server
+from tests.e2e.test_pages import PASSWORD, _open_rr, _sign_in, _staff_token
+
+
+def _confirm(page: Any, note: str) -> None:
+    page.wait_for_selector("#confirm-move[open]")
+    page.fill("#cm-note", note)
+    page.click("#cm-ok")
+    page.wait_for_selector("#confirm-move", state="hidden")
+
+
+def test_a_typo_rejection_is_corrected_and_a_cancel_returns_the_unit(
+    server: Server, page: Any
+) -> None:
+    server.user("rita@example.com", "Rita Receiving", "staff", PASSWORD)
+    rr = _open_rr(server, _staff_token(server), "E2E-DESK-7")["rr_number"]
+    page.goto(server.url + "/login?next=/staff")
+    _sign_in(page, "rita@example.com")
+    page.wait_for_selector(f"a[data-rr='{rr}']")
+    page.click(f"a[data-rr='{rr}']")
+    page.wait_for_selector("#detail:not([hidden])")
+    page.fill("#r-serial", "E2E-DESK-1")  # one digit mistyped: rejected
+    page.click("#receipt button[type=submit]")
+    page.wait_for_selector("#d-title:has-text('rejected')")
+
+    page.click("button[data-correct='received']")
+    page.wait_for_selector("#confirm-move[open]")
+    assert "return-to-sender draft is dropped" in (page.text_content("#cm-text") or "")
+    page.click("#cm-ok")  # no reason given: the dialog stays and says so
+    assert page.locator("#confirm-move[open]").count() == 1
+    _confirm(page, "serial re-read off the unit: E2E-DESK-7")
+    page.wait_for_selector("#d-title:has-text('received')")
+    history = page.text_content("#d-history") or ""
+    assert "Receipt corrected to received: serial re-read off the unit" in history
+    assert "(R-CORRECT)" in history
+    assert "return_to_sender" not in (page.text_content("#d-shipments") or "")
+
+    page.click("button[data-move='cancelled']")
+    page.wait_for_selector("#confirm-move[open]")
+    assert "return to the sender is prepared" in (page.text_content("#cm-text") or "")
+    page.click("#cm-cancel")  # changed their mind: nothing happens
+    page.wait_for_selector("#confirm-move", state="hidden")
+    assert "received" in (page.text_content("#d-title") or "")
+    page.click("button[data-move='cancelled']")
+    _confirm(page, "customer withdrew the repair")
+    page.wait_for_selector("#d-title:has-text('rejected')")
+    assert "(R-CANCEL-ONSITE)" in (page.text_content("#d-history") or "")
+    assert "return_to_sender" in (page.text_content("#d-shipments") or "")
+    page.screenshot(path=str(server.data_dir / "desk-corrections.png"))
