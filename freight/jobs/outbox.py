@@ -21,10 +21,8 @@ log = logging.getLogger("freight.jobs")
 SESSION_KEY = "freight_jobs"
 Publisher = Callable[[Sequence[str]], None]
 
-# Publishers by engine URL (tests run several apps in one process); the global list is called for
-# every engine (kept for callers that installed a publisher before per-engine wiring existed).
+# Publishers by engine URL (tests run several apps in one process).
 _PUBLISHERS: dict[str, Publisher] = {}
-AFTER_COMMIT_PUBLISHERS: list[Publisher] = []
 
 
 def _engine_key(bind: Any) -> str:
@@ -62,7 +60,7 @@ def publish(bind: Any, job_ids: Sequence[str], *, bulk: bool = False) -> None:
     cheap; a publisher that knows bulk hand-overs (`publish_bulk`) sends several per message and
     returns them to `pending` if the broker cannot take them.
     """
-    publishers = [p for p in (_PUBLISHERS.get(_engine_key(bind)),) if p] + AFTER_COMMIT_PUBLISHERS
+    publishers = [p for p in (_PUBLISHERS.get(_engine_key(bind)),) if p]
     for publisher in publishers:
         try:
             send_bulk = getattr(publisher, "publish_bulk", None) if bulk else None

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from freight.db import new_id, session_scope, utcnow
 from freight.errors import ConflictError, NotFoundError
 from freight.jobs.models import Job
-from freight.jobs.outbox import AFTER_COMMIT_PUBLISHERS, remember
+from freight.jobs.outbox import remember
 from freight.jobs.registry import JobContext, load_handlers
 
 __all__ = [
-    "AFTER_COMMIT_PUBLISHERS", "CLAIMABLE", "JobBusyError", "drain", "enqueue", "enqueue_new",
+    "CLAIMABLE", "JobBusyError", "drain", "enqueue", "enqueue_new",
     "BatchOutcome", "job_context", "list_jobs", "mark_failed", "pending_jobs", "retry_job",
     "run_batch", "run_job", "run_periodic",
 ]  # fmt: skip

@@ -77,7 +77,8 @@ TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
         _S.AWAITING_PAYMENT: frozenset({_S.SHIPPED, _S.READY_TO_SHIP}),
         _S.SHIPPED: frozenset({_S.DELIVERED, _S.READY_TO_SHIP}),
         _S.DELIVERED: frozenset({_S.CLOSED}),
-        _S.REJECTED: frozenset({_S.AWAITING_PAYMENT, _S.SHIPPED, _S.CLOSED}),
+        # R-CORRECT: a refused receipt may be corrected to received until the unit has left.
+        _S.REJECTED: frozenset({_S.AWAITING_PAYMENT, _S.SHIPPED, _S.CLOSED, _S.RECEIVED}),
         _S.CLOSED: frozenset(),
         _S.CANCELLED: frozenset(),
         _S.REFUNDED: frozenset(),
@@ -95,6 +96,26 @@ STAFF_TRANSITIONS: Mapping[RRStatus, frozenset[RRStatus]] = MappingProxyType(
         for status in RRStatus
     }
 )
+
+# R-CORRECT: a receipt decision can be corrected both ways while the unit is still on site
+# (rejected → received drops an unbought return-to-sender draft; received → rejected drafts one).
+RECEIPT_CORRECTIONS: Mapping[RRStatus, RRStatus] = MappingProxyType(
+    {_S.REJECTED: _S.RECEIVED, _S.RECEIVED: _S.REJECTED}
+)
+# R-CANCEL-ONSITE: cancelling an RR whose unit is at the depot returns it to the sender
+# (rejected + return-to-sender draft + customer email), never a bare cancel.
+ON_SITE = frozenset({_S.RECEIVED, _S.IN_REPAIR})
+
+
+def correction_target(status: RRStatus) -> RRStatus | None:
+    """R-CORRECT: the status a receipt correction moves to, or None when none applies."""
+    return RECEIPT_CORRECTIONS.get(status)
+
+
+def cancel_target(status: RRStatus) -> RRStatus:
+    """R-CANCEL-ONSITE: where a staff cancel goes — rejected when the unit is on site."""
+    return _S.REJECTED if status in ON_SITE else _S.CANCELLED
+
 
 # An RR holds its serial (P-SERIAL) until it is cancelled, closed or refunded.
 open_statuses: frozenset[RRStatus] = frozenset(RRStatus) - {_S.CANCELLED, _S.CLOSED, _S.REFUNDED}

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -46,14 +46,11 @@ def insert_with_job(
     job_id: str,
     task: str,
 ) -> bool:
-    """Hot path, one statement: store the event and its processing job unless the key is known.
-
-    PostgreSQL does both inserts in one round trip (a data-modifying CTE); SQLite in two.
-    Returns False for a duplicate (nothing written).
-    """
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    """SQLite ingest: store the event and its processing job unless the key is known
+    (PostgreSQL writes many in one statement: _INSERT_BATCH_WITH_JOBS below). Returns False for a
+    duplicate (nothing written)."""
     stored = (
-        insert(WebhookEvent)
+        sqlite_insert(WebhookEvent)
         .values(
             dedup_key=dedup_key, event=event, payload=payload, received_at=now, status="received"
         )
@@ -64,15 +61,6 @@ def insert_with_job(
         "id": job_id, "task": task, "status": "pending", "attempts": 0,
         "created_at": now, "updated_at": now,
     }  # fmt: skip
-    if conn.dialect.name == "postgresql":
-        ev = stored.cte("ev")
-        args = func.json_build_object("event_id", ev.c.id)
-        key = func.concat("webhook:", ev.c.id)
-        cols = [literal(v, type_=Job.__table__.c[k].type).label(k) for k, v in job_row.items()]
-        select_ = select(*cols, args.label("args"), key.label("key")).select_from(ev)
-        names = [*job_row, "args", "key"]
-        result = conn.execute(pg_insert(Job).from_select(names, select_).returning(Job.id))
-        return result.scalar_one_or_none() is not None
     event_id = conn.execute(stored).scalar_one_or_none()
     if event_id is None:
         return False

@@ -20,7 +20,7 @@ from freight.db import new_id
 from freight.errors import AppError, UnauthorizedError
 from freight.jobs.outbox import publish
 from freight.jobs.registry import JobContext
-from freight.jobs.service import enqueue_new, short_trace
+from freight.jobs.service import short_trace
 from freight.webhooks import repository as repo
 from freight.webhooks.consumers import CONSUMERS, KIND_OF
 from freight.webhooks.group import Row, writer_for
@@ -140,23 +140,11 @@ def stable_key(dedup_key: str) -> str:
     return dedup_key[:200] + ":sha256:" + hashlib.sha256(dedup_key.encode()).hexdigest()
 
 
-def ingest(
-    session: Session, *, payload: dict[str, Any], event: WebhookEvent, now: datetime
-) -> Ingested:
-    """Store the event once (by dedup key) and queue its processing in the same transaction."""
-    event_id = repo.insert_if_new(
-        session, dedup_key=stable_key(event.dedup_key), event=event.event, payload=payload, now=now
-    )
-    if event_id is None:
-        return "duplicate"
-    enqueue_new(session, task=PROCESS_TASK, args={"event_id": event_id}, key=f"webhook:{event_id}")
-    return "accepted"
-
-
 def ingest_now(
     engine: Engine, *, payload: dict[str, Any], event: WebhookEvent, now: datetime
 ) -> Ingested:
-    """The HTTP hot path: one short transaction on a bare connection, then publish the job."""
+    """SQLite ingest: one short transaction on a bare connection, then publish the job
+    (PostgreSQL ingests through the group writer: ingest_pg)."""
     job_id = new_id("job")
     with engine.begin() as conn:
         fresh = repo.insert_with_job(

@@ -72,7 +72,9 @@ def test_a_walk_of_allowed_moves_tells_a_possible_story(path: list[RRStatus]) ->
             assert before == S.RECEIVED  # P-CREDIT: an accepted credit return
         if after == S.CANCELLED:
             assert S.READY_TO_SHIP not in earlier  # P-30DAY or staff: never once it is outbound
-            assert S.REJECTED not in earlier
+            rejected_at = [j for j in range(i + 1) if path[j] == S.REJECTED]
+            # R-CORRECT: only a rejection later corrected back to received can precede a cancel.
+            assert not rejected_at or S.RECEIVED in path[rejected_at[-1] : i + 1]
         if after == S.AWAITING_PAYMENT:
             assert before in (S.READY_TO_SHIP, S.REJECTED)  # P-QUOTE: a quote for the way back
     # From wherever the walk stands, the RR can still end (no state traps it open forever).
