@@ -11,6 +11,9 @@ the card is released or charged. Pure.
   customer is reminded, once, if the unit has not been scanned.
 - ADV-CHARGE: `FREIGHT_ADVANCE_RETURN_DAYS` (default 30) after the card was saved, with no scan
   or receipt by then, the price is charged once (idempotency key `advance-charge:<RR>`).
+- ADV-HOLD: while the card is saved (the replacement may have shipped) P-30DAY never
+  auto-cancels the RR: the unit is expected back within `FREIGHT_ADVANCE_RETURN_DAYS` instead,
+  and ADV-CHARGE settles a unit that never comes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ PRICE = "ADV-PRICE"
 RELEASE = "ADV-RELEASE"
 REMIND = "ADV-REMIND"
 CHARGE = "ADV-CHARGE"
+HOLD = "ADV-HOLD"
 MAX_PRICE = Decimal(10) ** 9
 
 # card_requested: offered, the customer has not saved a card yet; card_saved: the clock runs;
@@ -169,3 +173,8 @@ def next_step(
     if plan.remind_at is not None and now >= plan.remind_at and not reminded:
         return "remind"
     return "wait"
+
+
+def holds_auto_cancel(state: str | None) -> bool:
+    """ADV-HOLD: an advance replacement with a saved card keeps P-30DAY from cancelling its RR."""
+    return state == "card_saved"

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from freight.advance.models import AdvanceReplacement
+from freight.advance.rules import HOLD, holds_auto_cancel
 from freight.notifications import hooks
 from freight.policy import business_calendar
 from freight.repairs.lifecycle import move
@@ -30,12 +32,21 @@ def _locked(session: Session, stmt: Select[RepairRequest], limit: int) -> list[R
 def auto_cancel_expired(
     session: Session, *, now: datetime, settings: Settings, limit: int = 500
 ) -> list[str]:
-    """P-30DAY: cancel issued RRs past their inbound window with no carrier scan or receipt."""
+    """P-30DAY: cancel issued RRs past their inbound window with no carrier scan or receipt;
+    ADV-HOLD: not while an advance replacement's card is saved (its own return window runs)."""
     stmt = select(RepairRequest).where(
         RepairRequest.status == RRStatus.ISSUED.value, RepairRequest.inbound_deadline <= now
     )
     cancelled: list[str] = []
-    for rr in _locked(session, stmt, limit):
+    rows = _locked(session, stmt, limit)
+    held = select(AdvanceReplacement.rr_id, AdvanceReplacement.state).where(
+        AdvanceReplacement.rr_id.in_([rr.id for rr in rows])
+    )
+    advances = dict(session.execute(held).tuples().all())
+    for rr in rows:
+        if holds_auto_cancel(advances.get(rr.id)):
+            log.info("rr.auto_cancel_held rr=%s rule=%s", rr.rr_number, HOLD)
+            continue
         decision = auto_cancel_decision(
             status=RRStatus(rr.status), issued_at=rr.issued_at,
             first_carrier_scan_at=rr.first_carrier_scan_at, received_at=rr.received_at,

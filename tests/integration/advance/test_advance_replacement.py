@@ -286,3 +286,15 @@ def test_an_advance_replacement_abroad_waits_for_ready_to_ship(flow: Flow) -> No
     refused = flow.request(rr)
     assert refused.status_code == 409
     assert "vendor pays the freight" in refused.json()["detail"]
+
+
+def test_p30day_never_cancels_an_rr_whose_advance_replacement_is_active(flow: Flow) -> None:
+    rr = _started(flow)  # card saved: the replacement may already be on its way
+    plain = flow.open_rr()  # no advance replacement: P-30DAY applies
+    flow.clock.now += timedelta(days=31)
+    ctx = lambda: job_context(flow.settings, flow.clock.now)  # noqa: E731
+    run_periodic(flow.factory, ctx, "repairs.auto_cancel")
+    flow.drain()
+    assert flow.rr(plain)["status"] == "cancelled"
+    assert flow.rr(rr)["status"] == "issued"  # ADV-HOLD: expected back, charged if never
+    assert len(_mails(flow, "rr_auto_cancelled")) == 1

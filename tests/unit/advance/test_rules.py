@@ -118,3 +118,11 @@ def test_no_card_yet_is_never_charged_but_a_returned_unit_releases_it() -> None:
 
 def test_charge_key_derives_from_the_rr() -> None:
     assert rules.charge_key("RR-ABC123") == "advance-charge:RR-ABC123"
+
+
+def test_adv_hold_only_while_the_card_is_saved() -> None:
+    from freight.advance.rules import holds_auto_cancel
+
+    assert holds_auto_cancel("card_saved")
+    for state in (None, "card_requested", "released", "charged", "charge_failed"):
+        assert not holds_auto_cancel(state)
