@@ -23,6 +23,8 @@
     const res = await RRF.api("GET", "/api/v1/repair-requests/" + encodeURIComponent(rr));
     if (!res.ok) { RRF.showError("detail-error", res.data); return; }
     const r = res.data; $("detail").hidden = false; $("detail").dataset.rr = rr; $("detail-error").hidden = true;
+    if ($("detail").dataset.shown !== rr) $("detail").scrollIntoView({block: "start"});  // what was clicked, not 1,400 px below
+    $("detail").dataset.shown = rr;
     $("d-title").textContent = `${r.rr_number} · ${r.status}`;
     $("d-summary").textContent = `${r.product_description} (${r.part_number}, serial ${r.serial_number}) for ${r.customer.name}, ` +
       `${r.return_address.city} ${r.return_address.country}. ${r.freight_terms.reason}` +
@@ -119,10 +121,12 @@
     ev.preventDefault();
     const body = {
       serial_number: $("f-serial").value, part_number: $("f-part").value, product_description: $("f-product").value,
-      customer: {name: $("f-name").value, email: $("f-email").value},
-      return_address: {name: $("f-name").value, street1: $("f-street").value, city: $("f-city").value,
-        state: $("f-state").value || null, postal_code: $("f-postal").value, country: $("f-country").value},
-      proof_of_purchase: {document_type: "invoice", reference: $("f-pop").value},
+      customer: {name: $("f-name").value, email: $("f-email").value, phone: $("f-phone").value.trim() || null},
+      return_address: {name: $("f-name").value, company: $("f-company").value.trim() || null,
+        street1: $("f-street").value, street2: $("f-street2").value.trim() || null, city: $("f-city").value,
+        state: $("f-state").value || null, postal_code: $("f-postal").value, country: $("f-country").value,
+        phone: $("f-phone").value.trim() || null},
+      proof_of_purchase: {document_type: $("f-pop-type").value, reference: $("f-pop").value},
       insurance_requested: $("f-insure").checked, special_requirements: $("f-special").value,
     };
     if ($("f-value").value.trim()) body.declared_value = {amount: $("f-value").value.trim(), currency: "USD"};
