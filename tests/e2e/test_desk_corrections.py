@@ -86,3 +86,20 @@ def test_the_open_rr_form_takes_company_street2_phone_and_the_proof_type(
     assert shown["proof_of_purchase"]["document_type"] == "packing_slip"
     assert "Cupertino" not in (page.text_content("#d-summary") or "")
     assert "Arlington" in (page.text_content("#d-summary") or "")
+
+
+def test_the_quote_and_card_state_are_fields_on_the_rr(server: Server, page: Any) -> None:
+    from tests.e2e.test_payments import _quoted_rr
+
+    server.user("quinn@example.com", "Quinn Quotes", "staff", PASSWORD)
+    rr, quote = _quoted_rr(server, "E2E-DESK-Q1")
+    page.goto(server.url + "/login?next=/staff")
+    _sign_in(page, "quinn@example.com")
+    page.wait_for_selector(f"a[data-rr='{rr}']")
+    page.click(f"a[data-rr='{rr}']")
+    page.wait_for_selector("#d-money:not([hidden])")
+    fields = page.text_content("#d-money") or ""
+    amount = f"{quote['amount']['amount']} {quote['amount']['currency']}"
+    assert f"Freight quote{amount}" in fields
+    assert "Cardnot given yet" in fields
+    assert "Captured—" in fields

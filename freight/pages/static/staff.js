@@ -42,6 +42,17 @@
       (r.replacement ? `Replacement: ${r.replacement.condition} unit ${r.replacement.serial_number} replaces ${r.replacement.replaces}` +
         (r.replacement.ends_on ? ` (warranty until ${r.replacement.ends_on}). ` : ". ") : "") +
       (r.credit_refund ? `Credit refund ${r.credit_refund.refund.amount} ${r.credit_refund.refund.currency} (fee ${r.credit_refund.restocking_fee.amount}): ${r.credit_refund.status}.` : "");
+    // Freight quote and card payment as fields, not only history lines.
+    const q = (r.quotes || [])[(r.quotes || []).length - 1];
+    const money = (m) => m ? `${m.amount} ${m.currency}` : "—";
+    $("d-money").hidden = !q;
+    $("d-money").innerHTML = q ? [
+      ["Freight quote", `${money(q.amount)} · ${q.carrier} ${q.service} · ${q.status}` + (q.status === "open" ? ` (expires ${RRF.when(q.expires_at)})` : "")],
+      ["Card", q.payment ? q.payment.status : "not given yet"],
+      ["Authorized", money(q.payment && q.payment.authorized)],
+      ["Captured", money(q.payment && q.payment.captured)],
+      ["Refunded", money(q.payment && q.payment.refunded)],
+    ].map(([k, v]) => `<dt>${RRF.esc(k)}</dt><dd>${RRF.esc(v)}</dd>`).join("") : "";
     $("replace").hidden = r.kind !== "repair" || !["received", "in_repair"].includes(r.status);
     $("receipt").hidden = !["issued", "inbound_in_transit"].includes(r.status);
     const adv = r.advance_replacement;  // issue 17 §2: offer while the unit is still to come
