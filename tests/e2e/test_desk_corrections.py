@@ -103,3 +103,37 @@ def test_the_quote_and_card_state_are_fields_on_the_rr(server: Server, page: Any
     assert f"Freight quote{amount}" in fields
     assert "Cardnot given yet" in fields
     assert "Captured—" in fields
+
+
+def test_a_claim_opens_with_its_details_and_moves_with_a_reason(server: Server, page: Any) -> None:
+    token = _staff_token(server)
+    rr = _open_rr(server, token, "E2E-CLAIM-1")["rr_number"]
+    seen = {
+        "rr_marked_on_carton": True, "freight_collect": False, "visible_damage": True,
+        "serial_number_seen": "E2E-CLAIM-1", "carrier": "ups",
+        "tracking_number": "1Z999AA10123456784",
+    }  # fmt: skip
+    got = httpx.post(f"{server.url}/api/v1/repair-requests/{rr}/receipt", json=seen,
+                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert got.is_success, got.text
+    server.user("cleo@example.com", "Cleo Claims", "staff", PASSWORD)
+    page.goto(server.url + "/login?next=/staff")
+    _sign_in(page, "cleo@example.com")
+    row = page.locator("#claim-rows tr", has_text=rr)
+    row.wait_for()
+    assert "UPS" in (row.text_content() or "")
+    row.locator("button[data-claim-open]").click()
+    page.wait_for_selector("#claim-detail:not([hidden])")
+    fields = page.text_content("#c-fields") or ""
+    assert "Who filessender" in fields
+    assert "CarrierUPS" in fields
+    assert page.locator("#c-evidence li").count() > 0
+    assert "None sent." in (page.text_content("#c-photos") or "")
+    page.click("button[data-claim-to='filed']")
+    _confirm(page, "the sender filed with UPS by phone, ref 44-1")
+    page.wait_for_selector("#c-title:has-text('filed')")
+    assert "the sender filed with UPS by phone" in (page.text_content("#c-notes") or "")
+    page.select_option("#claim-filter", "filed")
+    page.locator("#claim-rows tr", has_text=rr).wait_for()
+    page.click(f"#c-title a[data-rr='{rr}']")  # the link to its RR
+    page.wait_for_selector(f"#d-title:has-text('{rr}')")

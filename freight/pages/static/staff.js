@@ -75,14 +75,37 @@
   }
 
   async function listClaims() {
-    const res = await RRF.api("GET", "/api/v1/claims");
+    const status = $("claim-filter").value;
+    const res = await RRF.api("GET", "/api/v1/claims" + (status ? "?status=" + status : ""));
     if (!res.ok) return;
     const items = Array.isArray(res.data) ? res.data : (res.data.items || []);
-    const next = {open: "notified", notified: "filed", filed: "closed"};
     $("claim-rows").innerHTML = items.map((c) =>
-      `<tr><td>${RRF.esc(c.id)}</td><td>${RRF.esc(c.rr_number)}</td><td>${RRF.esc(c.kind)}</td><td>${RRF.esc(c.filer)}</td>` +
-      `<td>${RRF.esc(c.carrier || "")}</td><td>${RRF.esc(c.file_by)}</td><td>${RRF.esc(c.status)}</td>` +
-      `<td>${next[c.status] ? `<button type="button" data-claim="${RRF.esc(c.id)}" data-to="${next[c.status]}">Mark ${next[c.status]}</button>` : ""}</td></tr>`).join("");
+      `<tr><td>${RRF.esc(c.id)}</td><td><a href="#" data-rr="${RRF.esc(c.rr_number)}">${RRF.esc(c.rr_number)}</a></td><td>${RRF.esc(c.kind.replace(/_/g, " "))}</td><td>${RRF.esc(c.filer)}</td>` +
+      `<td>${RRF.esc(c.carrier_name || c.carrier || "")}</td><td>${RRF.esc(c.file_by)}</td><td>${RRF.esc(c.status)}</td>` +
+      `<td><button type="button" data-claim-open="${RRF.esc(c.id)}">Details</button></td></tr>`).join("") ||
+      `<tr><td colspan="8">No claims${status ? " " + status : ""}.</td></tr>`;
+  }
+
+  // Where a claim may go from each status (the claims lifecycle; the API refuses anything else).
+  const CLAIM_NEXT = {open: ["notified", "filed", "closed"], notified: ["filed", "closed"], filed: ["closed"]};
+  async function showClaim(id) {
+    const res = await RRF.api("GET", "/api/v1/claims/" + encodeURIComponent(id));
+    if (!res.ok) return;
+    const c = res.data;
+    $("claim-detail").hidden = false; $("claim-detail").dataset.claim = c.id;
+    $("c-title").innerHTML = `Claim ${RRF.esc(c.id)} · ${RRF.esc(c.status)} · <a href="#" data-rr="${RRF.esc(c.rr_number)}">${RRF.esc(c.rr_number)}</a>`;
+    $("c-fields").innerHTML = [["Kind", c.kind.replace(/_/g, " ")], ["Who files", c.filer], ["Carrier", c.carrier_name || c.carrier || "—"],
+      ["File by", `${c.file_by} (${c.deadline_rule})`], ["Source", c.source.replace(/_/g, " ")], ["Carrier incident", c.incident || "—"]]
+      .map(([k, v]) => `<dt>${RRF.esc(k)}</dt><dd>${RRF.esc(v)}</dd>`).join("");
+    $("c-evidence").innerHTML = c.evidence.map((e) => `<li>${RRF.esc(e)}</li>`).join("");
+    $("c-photos").innerHTML = c.photos.map((p) =>
+      `<a href="/api/v1/claims/${RRF.esc(c.id)}/photos/${RRF.esc(p.file)}" target="_blank" rel="noopener">` +
+      `<img src="/api/v1/claims/${RRF.esc(c.id)}/photos/${RRF.esc(p.file)}" alt="${RRF.esc(p.original_name)}" width="160"></a>`).join("") || "<p>None sent.</p>";
+    $("c-notes").innerHTML = c.notes.map((n) =>
+      `<li>${RRF.when(n.at)} ${RRF.esc(n.by || "")}: ${RRF.esc(n.note || "")}</li>`).join("") || "<li>None.</li>";
+    $("c-actions").innerHTML = (CLAIM_NEXT[c.status] || []).map((s) =>
+      `<button type="button" data-claim-to="${s}">Mark ${s}…</button> `).join("");
+    $("claim-detail").scrollIntoView({block: "start"});
   }
 
   function refresh() { listRRs(false); listClaims(); }
@@ -111,21 +134,34 @@
       $("confirm-move").showModal();
     }
     if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, null, t.dataset.label + ".pdf");
-    if (t.dataset.claim) {
-      const res = await RRF.api("POST", `/api/v1/claims/${t.dataset.claim}`, {status: t.dataset.to, note: ""});
-      if (res.ok) listClaims();
+    if (t.dataset.claimOpen) showClaim(t.dataset.claimOpen);
+    if (t.dataset.claimTo) {
+      const id = $("claim-detail").dataset.claim;
+      $("cm-title").textContent = `Mark claim ${id} ${t.dataset.claimTo}?`;
+      $("cm-text").textContent = {notified: "The filer has been told what to file, by when and with what evidence.",
+        filed: "The filer confirmed the claim is filed with the carrier.", closed: "The claim is over: paid, declined or not pursued."}[t.dataset.claimTo];
+      $("cm-note").value = ""; $("cm-error").hidden = true;
+      $("confirm-move").dataset.kind = "claim"; $("confirm-move").dataset.status = t.dataset.claimTo;
+      $("confirm-move").showModal();
     }
   });
   $("cm-cancel").addEventListener("click", () => $("confirm-move").close());
   $("cm-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const rr = $("detail").dataset.rr, d = $("confirm-move"), note = $("cm-note").value;
+    if (d.dataset.kind === "claim") {
+      const id = $("claim-detail").dataset.claim;
+      const res = await RRF.api("POST", `/api/v1/claims/${id}`, {status: d.dataset.status, note});
+      if (!res.ok) { RRF.showError("cm-error", res.data); return; }
+      d.close(); showClaim(id); listClaims(); return;
+    }
     const res = d.dataset.kind === "correct"
       ? await RRF.api("POST", `/api/v1/repair-requests/${rr}/receipt-correction`, {note})
       : await RRF.api("POST", `/api/v1/repair-requests/${rr}/status`, {status: d.dataset.status, note});
     if (!res.ok) { RRF.showError("cm-error", res.data); return; }
     d.close(); showRR(rr); listRRs(false);
   });
+  $("claim-filter").addEventListener("change", listClaims);
   $("more").addEventListener("click", () => listRRs(true));
   $("filter").addEventListener("submit", (ev) => { ev.preventDefault(); listRRs(false); });
   $("open-rr").addEventListener("submit", async (ev) => {

@@ -157,3 +157,28 @@ def test_description_is_required_and_bounded(
         resp = _report(client, rr["rr_number"], headers, description=text)
         assert resp.status_code == 422
         assert resp.json()["errors"][0]["field"] == "description"
+
+
+def test_staff_see_the_customers_photos_and_customers_cannot_fetch_them(
+    client: TestClient, staff: dict[str, str], open_rr: Callable[..., dict[str, Any]],
+    settings: Settings, clock: Clock,
+) -> None:  # fmt: skip
+    rr = open_rr()
+    _delivered(settings, clock, rr)
+    headers = customer_headers(client, rr["rr_number"])
+    resp = _report(client, rr["rr_number"], headers, concealed="true",
+                   photos=[("unit.jpg", JPEG, "image/jpeg")])  # fmt: skip
+    claim_id = resp.json()["claim"]["id"]
+    detail = client.get(f"{API}/claims/{claim_id}", headers=staff).json()
+    (photo,) = detail["photos"]
+    assert photo["original_name"] == "unit.jpg"
+    path = f"{API}/claims/{claim_id}/photos/{photo['file']}"
+    shown = client.get(path, headers=staff)
+    assert shown.status_code == 200
+    assert (shown.headers["content-type"], shown.content) == ("image/jpeg", JPEG)
+    assert client.get(path, headers=headers).status_code in (401, 403)  # staff only
+    missing = client.get(f"{API}/claims/{claim_id}/photos/{'0' * 16}.png", headers=staff)
+    assert missing.status_code == 404
+    assert client.get(f"{API}/claims/{claim_id}/photos/..%2Fsecret", headers=staff).status_code in (
+        404, 422,
+    )  # fmt: skip
