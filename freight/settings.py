@@ -23,6 +23,10 @@ DEFAULT_NORTH_AMERICA = (
     "AS GU MP UM"
 ).split()
 DEFAULT_EXPORT_RESTRICTED = ["CU", "IR", "KP", "SY"]
+LabelFileType = Literal[
+    "PNG", "PNG_2.3x7.5", "PDF", "PDF_2.3x7.5", "PDF_4x6", "PDF_4x8", "PDF_A4", "PDF_A5",
+    "PDF_A6", "ZPLII",
+]  # fmt: skip
 INSECURE_DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - refused in production
 MIN_SECRET_CHARS = 32
 # Secrets held to MIN_SECRET_CHARS and "no placeholder" in production; any `*_secret` field too.
@@ -194,7 +198,8 @@ class Settings(BaseSettings):
     customs_default_value: Decimal = Decimal("100.00")
     customs_incoterm: Literal["DDU", "DDP"] = "DDU"  # who pays import duties: recipient / sender
     customs_net_weight_ratio: Decimal = Decimal("0.8")  # net (unit) ÷ gross (parcel) weight
-    label_format: str = "PDF_4x6"
+    # Shippo's label_file_type (LabelFileTypeEnum); ZPLII for thermal printers (issue 11 §2).
+    label_format: LabelFileType = "PDF_4x6"
 
     # Staff sign-in (SPEC §9)
     session_idle_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)

@@ -16,6 +16,7 @@ from carriers.sandbox import behaviour, customs, tracking
 from carriers.sandbox.context import OWNER, Context, new_id, page, public
 from carriers.sandbox.http import HttpError, Request, Response, Router
 from carriers.sandbox.pdf import render_invoice, render_label
+from carriers.sandbox.zpl import render_zpl
 
 Json = dict[str, Any]
 RATE_LIFETIME = timedelta(days=7)
@@ -74,7 +75,8 @@ def transaction_out(ctx: Context, req: Request, tx: Json) -> Json:
     """The public Transaction JSON, with freshly signed document URLs once it succeeded."""
     body = public(tx)
     if tx["status"] in ("SUCCESS", "REFUNDPENDING", "REFUNDREJECTED"):
-        body["label_url"] = signed_url(ctx, req, f"/sandbox/label-files/{tx['object_id']}.pdf")
+        suffix = ".zpl" if tx.get("label_file_type") == "ZPLII" else ".pdf"
+        body["label_url"] = signed_url(ctx, req, f"/sandbox/label-files/{tx['object_id']}{suffix}")
         if tx.get("_invoice"):
             body["commercial_invoice_url"] = signed_url(
                 ctx, req, f"/sandbox/invoice-files/{tx['object_id']}.pdf"
@@ -227,19 +229,21 @@ def get_transaction(ctx: Context, req: Request, transaction_id: str) -> Response
 
 
 def label_file(ctx: Context, req: Request, transaction_id: str) -> Response:
-    """GET /sandbox/label-files/{id}.pdf?expires=…&signature=…: the 4x6 PDF."""
+    """GET /sandbox/label-files/{id}.pdf?expires=…&signature=…: the 4x6 PDF, or the ZPL II
+    document (`{id}.zpl`, text/plain) of a label bought with label_file_type ZPLII."""
     check_signed(ctx, req)
-    tx = ctx.fetch("transaction", transaction_id.removesuffix(".pdf"))
+    tx = ctx.fetch("transaction", transaction_id.removesuffix(".pdf").removesuffix(".zpl"))
     rate = ctx.fetch("rate", tx["rate"])
     shipment = ctx.fetch("shipment", rate["shipment"])
     parcel = shipment["parcels"][0]
-    pdf = render_label(
+    zpl = tx.get("label_file_type") == "ZPLII"
+    document = (render_zpl if zpl else render_label)(
         address_from=shipment["address_from"], address_to=shipment["address_to"],
         provider=rate["provider"], service=rate["servicelevel"]["name"],
         tracking_number=tx["tracking_number"], weight=f"{parcel['weight']} {parcel['mass_unit']}",
         extra=shipment.get("extra") or {},
     )  # fmt: skip
-    return Response(200, pdf, content_type="application/pdf")
+    return Response(200, document, content_type="text/plain" if zpl else "application/pdf")
 
 
 def invoice_file(ctx: Context, req: Request, transaction_id: str) -> Response:

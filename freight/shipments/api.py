@@ -12,7 +12,7 @@ from freight.deps import NowDep, SessionDep, SettingsDep, StaffDep
 from freight.ports import carrier_port
 from freight.quotes import repository as quotes_repo
 from freight.quotes.schemas import quote_out
-from freight.shipments import service
+from freight.shipments import documents, service
 from freight.shipments.models import Shipment
 from freight.shipments.schemas import OutboundShipmentIn, OutboundShipmentOut, shipment_out
 
@@ -72,13 +72,15 @@ def get_shipment(shipment_id: str, _: StaffDep, session: SessionDep) -> Outbound
 @router.get(
     "/shipments/{shipment_id}/label",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}, "application/zpl": {}, "image/png": {}}}},
 )
 def get_label(shipment_id: str, _: StaffDep, session: SessionDep, carrier: CarrierDep) -> Response:
-    """The label file (PDF)."""
-    pdf = service.label_file(session, shipment_id=shipment_id, carrier=carrier)
-    headers = {"Content-Disposition": f'inline; filename="label-{shipment_id}.pdf"'}
-    return Response(pdf, media_type="application/pdf", headers=headers)
+    """The label file as bought (FREIGHT_LABEL_FORMAT): PDF, or ZPL II text for a thermal
+    printer (application/zpl, `.zpl`)."""
+    data = service.label_file(session, shipment_id=shipment_id, carrier=carrier)
+    name = f"label-{shipment_id}.{documents.extension(data)}"
+    headers = {"Content-Disposition": f'inline; filename="{name}"'}
+    return Response(data, media_type=documents.media_type(data), headers=headers)
 
 
 @router.post("/shipments/{shipment_id}/void", response_model=OutboundShipmentOut)

@@ -39,11 +39,28 @@ def keep(session: Session, carrier: CarrierPort, shipment: Shipment, label: Labe
         shipment.details = {**(shipment.details or {}), "commercial_invoice": True}
 
 
+ZPL_MEDIA_TYPE = "application/zpl"
+_KINDS = ((b"%PDF", "application/pdf", "pdf"), (b"^XA", ZPL_MEDIA_TYPE, "zpl"),
+          (b"\x89PNG", "image/png", "png"))  # fmt: skip
+
+
+def media_type(data: bytes) -> str:
+    """The content type of a carrier document, read from its first bytes."""
+    return next(
+        (t for magic, t, _ in _KINDS if data.lstrip().startswith(magic)), "application/octet-stream"
+    )
+
+
+def extension(data: bytes) -> str:
+    """The filename extension for a carrier document (pdf, zpl, png; bin when unknown)."""
+    return next((ext for magic, _, ext in _KINDS if data.lstrip().startswith(magic)), "bin")
+
+
 def store(
     session: Session, shipment: Shipment, kind: str, data: bytes, transaction_id: str
 ) -> None:
     doc = repo.document(session, shipment.id, kind)
-    content_type = "application/pdf" if data.startswith(b"%PDF") else "application/octet-stream"
+    content_type = media_type(data)
     if doc is None:
         doc = ShipmentDocument(shipment_id=shipment.id, kind=kind)
         session.add(doc)

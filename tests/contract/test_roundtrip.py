@@ -10,7 +10,7 @@ from carriers.errors import CarrierRejected
 from carriers.shippo.adapter import ShippoCarrier
 from carriers.types import Address, CustomsDeclaration, CustomsItem, RateRequest
 from freight.money import Money
-from tests.contract.conftest import BOX, CUSTOMER, DEPOT, control, rate_request
+from tests.contract.conftest import BOX, CUSTOMER, DEPOT, RecordingApp, control, rate_request
 
 BERLIN = Address("Bea", "Unter den Linden 1", "Berlin", "10117", "DE")
 CUSTOMS = CustomsDeclaration(
@@ -121,3 +121,37 @@ def test_registering_an_unknown_number_starts_a_timeline(carrier: ShippoCarrier)
     control(carrier, "POST", "/sandbox/tracks/1ZINBOUND0001/advance", {"steps": 10})
     assert carrier.get_tracking("ups", "1ZINBOUND0001").status == "DELIVERED"
     assert carrier.get_tracking("ups", "1ZNEVERSEEN").status == "UNKNOWN"
+
+
+def test_a_zpl_label_is_bought_and_served_as_zpl(
+    carrier: ShippoCarrier, sandbox: RecordingApp
+) -> None:
+    rate = carrier.rate(rate_request("shipment:zpl"))[0]
+    label = carrier.buy_label(rate, metadata="shipment:zpl", label_format="ZPLII")
+    posts = [r for r, _ in sandbox.exchanges if r.method == "POST" and r.path == "/transactions"]
+    assert [r.body.get("label_file_type") for r in posts] == ["ZPLII"]
+    assert ".zpl?" in label.label_url
+    zpl = carrier.get_label_file(label).decode()
+    assert zpl.startswith("^XA")
+    assert zpl.rstrip().endswith("^XZ")
+    assert label.tracking_number in zpl
+    assert "20 W 34th St" in zpl
+    assert "410 East Plumeria Drive" in zpl
+
+
+def test_a_pdf_label_is_asked_for_by_default_as_4x6(
+    carrier: ShippoCarrier, sandbox: RecordingApp
+) -> None:
+    label = carrier.buy_label(carrier.rate(rate_request("shipment:pdf"))[0], metadata="s:pdf")
+    posts = [r for r, _ in sandbox.exchanges if r.method == "POST" and r.path == "/transactions"]
+    assert [r.body.get("label_file_type") for r in posts] == ["PDF_4x6"]
+    assert carrier.get_label_file(label).startswith(b"%PDF")
+
+
+def test_an_unknown_label_file_type_is_refused(carrier: ShippoCarrier) -> None:
+    rate = carrier.rate(rate_request("shipment:bad"))[0]
+    answer = control(
+        carrier, "POST", "/transactions", {"rate": rate.rate_id, "label_file_type": "ZPL"}
+    )
+    assert answer == {"label_file_type": ["'ZPL' is not a valid choice."]}
+    assert control(carrier, "GET", "/sandbox/labels")["count"] == 0

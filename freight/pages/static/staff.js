@@ -1,6 +1,8 @@
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
+  // FREIGHT_LABEL_FORMAT: ZPLII labels are ZPL text for a thermal printer, PNG an image, else PDF.
+  const labelExt = (label) => ({ZPLII: "zpl", PNG: "png", "PNG_2.3x7.5": "png"}[label.format] || "pdf");
   let cursor = null;
 
   async function listRRs(append) {
@@ -69,7 +71,7 @@
     $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
       `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
       `${RRF.esc(s.tracking_number || "")} <span class="pill">${RRF.esc(s.status)}</span>` +
-      (s.label ? ` <button type="button" data-label="${RRF.esc(s.id)}">Label PDF</button>` : "") + `</p>`).join("") || "<p>None yet.</p>";
+      (s.label ? ` <button type="button" data-label="${RRF.esc(s.id)}" data-ext="${labelExt(s.label)}">Label ${labelExt(s.label).toUpperCase()}</button>` : "") + `</p>`).join("") || "<p>None yet.</p>";
     $("d-history").innerHTML = (r.history || []).map((h) =>
       `<li>${RRF.when(h.at)} → <strong>${RRF.esc(h.to_status)}</strong> by ${RRF.esc(h.actor)} ${h.rule ? "(" + RRF.esc(h.rule) + ")" : ""} ${RRF.esc(h.note)}</li>`).join("");
   }
@@ -133,7 +135,7 @@
       $("confirm-move").dataset.status = t.dataset.move || "";
       $("confirm-move").showModal();
     }
-    if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, null, t.dataset.label + ".pdf");
+    if (t.dataset.label) RRF.download(`/api/v1/shipments/${t.dataset.label}/label`, null, `${t.dataset.label}.${t.dataset.ext || "pdf"}`);
     if (t.dataset.claimOpen) showClaim(t.dataset.claimOpen);
     if (t.dataset.claimTo) {
       const id = $("claim-detail").dataset.claim;
