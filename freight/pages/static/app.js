@@ -33,6 +33,7 @@ window.RRF = {
     const fields = (problem && problem.errors) ? problem.errors.map((e) => `${e.field}: ${e.message}`).join("; ") : "";
     el.textContent = (problem && (problem.detail || problem.title)) ? (fields || problem.detail || problem.title) : String(problem);
     el.hidden = false;
+    if (el.scrollIntoView) el.scrollIntoView({block: "nearest"});  // never off screen
   },
   esc(s) { return String(s ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c])); },
   when(iso) { if (!iso) return ""; const d = new Date(iso); return isNaN(d) ? iso : d.toLocaleString(); },

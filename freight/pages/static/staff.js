@@ -23,6 +23,8 @@
     const res = await RRF.api("GET", "/api/v1/repair-requests/" + encodeURIComponent(rr));
     if (!res.ok) { RRF.showError("detail-error", res.data); return; }
     const r = res.data; $("detail").hidden = false; $("detail").dataset.rr = rr; $("detail-error").hidden = true;
+    if ($("detail").dataset.shown !== rr) $("detail").scrollIntoView({block: "start"});  // what was clicked, not 1,400 px below
+    $("detail").dataset.shown = rr;
     $("d-title").textContent = `${r.rr_number} · ${r.status}`;
     $("d-summary").textContent = `${r.product_description} (${r.part_number}, serial ${r.serial_number}) for ${r.customer.name}, ` +
       `${r.return_address.city} ${r.return_address.country}. ${r.freight_terms.reason}` +
@@ -40,6 +42,17 @@
       (r.replacement ? `Replacement: ${r.replacement.condition} unit ${r.replacement.serial_number} replaces ${r.replacement.replaces}` +
         (r.replacement.ends_on ? ` (warranty until ${r.replacement.ends_on}). ` : ". ") : "") +
       (r.credit_refund ? `Credit refund ${r.credit_refund.refund.amount} ${r.credit_refund.refund.currency} (fee ${r.credit_refund.restocking_fee.amount}): ${r.credit_refund.status}.` : "");
+    // Freight quote and card payment as fields, not only history lines.
+    const q = (r.quotes || [])[(r.quotes || []).length - 1];
+    const money = (m) => m ? `${m.amount} ${m.currency}` : "—";
+    $("d-money").hidden = !q;
+    $("d-money").innerHTML = q ? [
+      ["Freight quote", `${money(q.amount)} · ${q.carrier} ${q.service} · ${q.status}` + (q.status === "open" ? ` (expires ${RRF.when(q.expires_at)})` : "")],
+      ["Card", q.payment ? q.payment.status : "not given yet"],
+      ["Authorized", money(q.payment && q.payment.authorized)],
+      ["Captured", money(q.payment && q.payment.captured)],
+      ["Refunded", money(q.payment && q.payment.refunded)],
+    ].map(([k, v]) => `<dt>${RRF.esc(k)}</dt><dd>${RRF.esc(v)}</dd>`).join("") : "";
     $("replace").hidden = r.kind !== "repair" || !["received", "in_repair"].includes(r.status);
     $("receipt").hidden = !["issued", "inbound_in_transit"].includes(r.status);
     const adv = r.advance_replacement;  // issue 17 §2: offer while the unit is still to come
@@ -137,10 +150,12 @@
     ev.preventDefault();
     const body = {
       serial_number: $("f-serial").value, part_number: $("f-part").value, product_description: $("f-product").value,
-      customer: {name: $("f-name").value, email: $("f-email").value},
-      return_address: {name: $("f-name").value, street1: $("f-street").value, city: $("f-city").value,
-        state: $("f-state").value || null, postal_code: $("f-postal").value, country: $("f-country").value},
-      proof_of_purchase: {document_type: "invoice", reference: $("f-pop").value},
+      customer: {name: $("f-name").value, email: $("f-email").value, phone: $("f-phone").value.trim() || null},
+      return_address: {name: $("f-name").value, company: $("f-company").value.trim() || null,
+        street1: $("f-street").value, street2: $("f-street2").value.trim() || null, city: $("f-city").value,
+        state: $("f-state").value || null, postal_code: $("f-postal").value, country: $("f-country").value,
+        phone: $("f-phone").value.trim() || null},
+      proof_of_purchase: {document_type: $("f-pop-type").value, reference: $("f-pop").value},
       insurance_requested: $("f-insure").checked, special_requirements: $("f-special").value,
     };
     if ($("f-value").value.trim()) body.declared_value = {amount: $("f-value").value.trim(), currency: "USD"};
