@@ -357,6 +357,7 @@ def _routers() -> list[Any]:
     from freight.auth.api import router as auth
     from freight.claims.api import router as claims
     from freight.closeout.api import router as closeout
+    from freight.desk.api import router as desk
     from freight.finance.api import router as finance
     from freight.inbound.api import router as inbound
     from freight.jobs.api import router as jobs
@@ -378,6 +379,7 @@ def _routers() -> list[Any]:
         finance,
         tracking,
         claims,
+        desk,
         jobs,
         agreement,
         submissions,

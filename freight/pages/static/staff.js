@@ -110,7 +110,25 @@
     $("claim-detail").scrollIntoView({block: "start"});
   }
 
-  function refresh() { listRRs(false); listClaims(); }
+  async function listQueues() {
+    const res = await RRF.api("GET", "/api/v1/desk/queues?limit=20");
+    if (!res.ok) { RRF.showError("queues-error", res.data); return; }
+    $("queues-error").hidden = true;
+    $("queues-today").textContent = `${res.data.today} (${res.data.timezone})`;
+    const due = {inbound_deadline: "inbound by", repair_due: "repair due", file_by: "file by"};
+    $("queue-lists").innerHTML = res.data.queues.map((q) =>
+      `<details class="queue" data-queue="${RRF.esc(q.name)}"${q.count ? " open" : ""}>` +
+      `<summary>${RRF.esc(q.title)} <span class="pill" data-count>${q.count}</span></summary>` +
+      (q.items.length ? `<ul>${q.items.map((i) =>
+        `<li${i.overdue ? ' class="overdue"' : ""}><a href="#" data-rr="${RRF.esc(i.rr_number)}">${RRF.esc(i.rr_number)}</a> ` +
+        `${RRF.esc(i.customer_name)} <span class="pill">${RRF.esc(i.status)}</span>` +
+        (i.due ? ` ${RRF.esc(due[i.due_kind] || "due")} ${RRF.esc(i.due)}${i.overdue ? " <strong>overdue</strong>" : ""}` : "") +
+        `</li>`).join("")}</ul>` +
+        (q.count > q.items.length ? `<p class="hint">${q.count - q.items.length} more</p>` : "")
+        : "<p>None.</p>") + `</details>`).join("");
+  }
+
+  function refresh() { listQueues(); listRRs(false); listClaims(); }
   document.addEventListener("click", async (ev) => {
     const t = ev.target;
     if (t.dataset.rr) { ev.preventDefault(); showRR(t.dataset.rr); }

@@ -1,0 +1,1 @@
+"""The repair desk's day queues (issue 11 §2)."""
