@@ -1,4 +1,4 @@
-"""axe-core (vendored) over the customer and finance pages: 0 serious or critical violations."""
+"""axe-core (vendored) over the customer, finance and staff pages: 0 serious or critical violations."""
 
 from __future__ import annotations
 
@@ -53,6 +53,16 @@ def test_customer_and_finance_pages_have_no_serious_violations(
         page.wait_for_selector("#chart-summary:not(:empty)")
         page.screenshot(path=str(SHOTS / "finance.png"), full_page=True)
         found["finance"] = _serious(page)
+        page.click("#sign-out")
+        page.wait_for_url("**/login")
+        server.user("axel@example.com", "Axel Desk", "staff", PASSWORD)
+        _sign_in(page, "axel@example.com")
+        page.wait_for_url("**/staff")
+        page.wait_for_selector(f"a[data-rr='{rr}']")
+        page.click(f"a[data-rr='{rr}']")
+        page.wait_for_selector("#detail:not([hidden])")
+        page.screenshot(path=str(SHOTS / "staff.png"), full_page=True)
+        found["staff"] = _serious(page)
     finally:
         context.close()
-    assert found == {"customer": [], "finance": []}
+    assert found == {"customer": [], "finance": [], "staff": []}

@@ -28,8 +28,11 @@ def test_a_typo_rejection_is_corrected_and_a_cancel_returns_the_unit(
     page.wait_for_selector(f"a[data-rr='{rr}']")
     page.click(f"a[data-rr='{rr}']")
     page.wait_for_selector("#detail:not([hidden])")
-    page.fill("#r-serial", "E2E-DESK-1")  # one digit mistyped: rejected
+    page.fill("#r-serial", "E2E-DESK-1")  # one digit mistyped
     page.click("#receipt button[type=submit]")
+    page.wait_for_selector("#confirm-move[open]")  # a mismatch asks before it rejects
+    assert "(E2E-DESK-1) is not the RR's (E2E-DESK-7)" in (page.text_content("#cm-text") or "")
+    _confirm(page, "serial as read off the label")
     page.wait_for_selector("#d-title:has-text('rejected')")
 
     page.click("button[data-correct='received']")
@@ -137,3 +140,46 @@ def test_a_claim_opens_with_its_details_and_moves_with_a_reason(server: Server, 
     page.locator("#claim-rows tr", has_text=rr).wait_for()
     page.click(f"#c-title a[data-rr='{rr}']")  # the link to its RR
     page.wait_for_selector(f"#d-title:has-text('{rr}')")
+
+
+def test_a_scanner_opens_the_rr_and_a_matching_serial_is_received_at_once(
+    server: Server, page: Any
+) -> None:
+    server.user("sam@example.com", "Sam Scanner", "staff", PASSWORD)
+    rr = _open_rr(server, _staff_token(server), "E2E-SCAN-1")["rr_number"]
+    page.goto(server.url + "/login?next=/staff")
+    _sign_in(page, "sam@example.com")
+    page.wait_for_selector("#scan-rr")
+    page.fill("#scan-rr", "RR-NOPE0000")
+    page.press("#scan-rr", "Enter")
+    page.wait_for_selector("#scan-error:not([hidden])")
+    assert "does not exist" in (page.text_content("#scan-error") or "")
+    page.fill("#scan-rr", rr.lower())  # as a scanner types it, then Enter
+    page.press("#scan-rr", "Enter")
+    page.wait_for_selector(f"#d-title:has-text('{rr}')")
+    page.wait_for_function("() => document.activeElement.id === 'r-serial'")  # ready to read
+    page.keyboard.type("e2e-scan-1")  # read off the unit (case and dashes do not matter)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#d-title:has-text('received')")
+    assert page.locator("#confirm-move[open]").count() == 0  # nothing to confirm: it matches
+
+
+def test_a_bought_label_is_voided_after_a_confirmation(server: Server, page: Any) -> None:
+    from tests.e2e.test_finance_columns import _labeled_vendor_paid
+
+    rr, shipment = _labeled_vendor_paid(server)
+    server.user("vic@example.com", "Vic Void", "staff", PASSWORD)
+    page.goto(server.url + "/login?next=/staff")
+    _sign_in(page, "vic@example.com")
+    page.wait_for_selector(f"a[data-rr='{rr}']")
+    page.click(f"a[data-rr='{rr}']")
+    button = page.locator(f"button[data-void='{shipment['id']}']")
+    button.wait_for()
+    button.click()
+    page.wait_for_selector("#confirm-move[open]")
+    assert "refund the unused label" in (page.text_content("#cm-text") or "")
+    assert page.locator("#cm-note").is_hidden()
+    page.click("#cm-ok")
+    page.wait_for_selector("#confirm-move", state="hidden")
+    page.wait_for_selector(f"button[data-void='{shipment['id']}']", state="detached")
+    assert "void" in (page.text_content("#d-shipments") or "")

@@ -26,7 +26,7 @@
     if (!res.ok) { RRF.showError("detail-error", res.data); return; }
     const r = res.data; $("detail").hidden = false; $("detail").dataset.rr = rr; $("detail-error").hidden = true;
     if ($("detail").dataset.shown !== rr) $("detail").scrollIntoView({block: "start"});  // what was clicked, not 1,400 px below
-    $("detail").dataset.shown = rr;
+    $("detail").dataset.shown = rr; $("detail").dataset.serial = r.serial_number;
     $("d-title").textContent = `${r.rr_number} · ${r.status}`;
     $("d-summary").textContent = `${r.product_description} (${r.part_number}, serial ${r.serial_number}) for ${r.customer.name}, ` +
       `${r.return_address.city} ${r.return_address.country}. ${r.freight_terms.reason}` +
@@ -71,7 +71,8 @@
     $("d-shipments").innerHTML = (r.shipments || []).map((s) =>
       `<p>${RRF.esc(s.direction)} ${RRF.esc(s.purpose)} · ${RRF.esc(s.state)} · ${RRF.esc(s.carrier || "")} ${RRF.esc(s.service || "")} ` +
       `${RRF.esc(s.tracking_number || "")} <span class="pill">${RRF.esc(s.status)}</span>` +
-      (s.label ? ` <button type="button" data-label="${RRF.esc(s.id)}" data-ext="${labelExt(s.label)}">Label ${labelExt(s.label).toUpperCase()}</button>` : "") + `</p>`).join("") || "<p>None yet.</p>";
+      (s.label ? ` <button type="button" data-label="${RRF.esc(s.id)}" data-ext="${labelExt(s.label)}">Label ${labelExt(s.label).toUpperCase()}</button>` : "") +
+      (s.direction === "outbound" && s.state === "labeled" ? ` <button type="button" data-void="${RRF.esc(s.id)}" data-tracking="${RRF.esc(s.tracking_number || "")}">Void label…</button>` : "") + `</p>`).join("") || "<p>None yet.</p>";
     $("d-history").innerHTML = (r.history || []).map((h) =>
       `<li>${RRF.when(h.at)} → <strong>${RRF.esc(h.to_status)}</strong> by ${RRF.esc(h.actor)} ${h.rule ? "(" + RRF.esc(h.rule) + ")" : ""} ${RRF.esc(h.note)}</li>`).join("");
   }
@@ -149,6 +150,7 @@
       const [title, text] = texts[t.dataset.confirm || t.dataset.correct];
       $("cm-title").textContent = title; $("cm-text").textContent = text;
       $("cm-note").value = ""; $("cm-error").hidden = true;
+      $("cm-note").required = true; $("cm-note").closest("label").style.display = "";
       $("confirm-move").dataset.kind = t.dataset.correct ? "correct" : "move";
       $("confirm-move").dataset.status = t.dataset.move || "";
       $("confirm-move").showModal();
@@ -161,14 +163,39 @@
       $("cm-text").textContent = {notified: "The filer has been told what to file, by when and with what evidence.",
         filed: "The filer confirmed the claim is filed with the carrier.", closed: "The claim is over: paid, declined or not pursued."}[t.dataset.claimTo];
       $("cm-note").value = ""; $("cm-error").hidden = true;
+      $("cm-note").required = true; $("cm-note").closest("label").style.display = "";
       $("confirm-move").dataset.kind = "claim"; $("confirm-move").dataset.status = t.dataset.claimTo;
       $("confirm-move").showModal();
+    }
+  });
+  // One confirmation dialog for every irreversible or customer-visible step.
+  function ask(kind, title, text, {status = "", note = true} = {}) {
+    const d = $("confirm-move");
+    $("cm-title").textContent = title; $("cm-text").textContent = text;
+    $("cm-note").value = ""; $("cm-error").hidden = true;
+    $("cm-note").required = note; $("cm-note").closest("label").style.display = note ? "" : "none";
+    d.dataset.kind = kind; d.dataset.status = status;
+    d.showModal();
+  }
+  document.addEventListener("click", (ev) => {
+    const t = ev.target;
+    if (t.dataset && t.dataset.void) {
+      $("confirm-move").dataset.shipment = t.dataset.void;
+      ask("void", `Void label ${t.dataset.tracking}?`,
+        "The carrier is asked to refund the unused label; the RR goes back to ready to ship once it does. Only for a parcel that has not left.",
+        {note: false});
     }
   });
   $("cm-cancel").addEventListener("click", () => $("confirm-move").close());
   $("cm-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const rr = $("detail").dataset.rr, d = $("confirm-move"), note = $("cm-note").value;
+    if (d.dataset.kind === "void") {
+      const res = await RRF.api("POST", `/api/v1/shipments/${d.dataset.shipment}/void`, {});
+      if (!res.ok) { RRF.showError("cm-error", res.data); return; }
+      d.close(); showRR(rr); return;
+    }
+    if (d.dataset.kind === "receipt") { d.close(); await sendReceipt(rr, note); return; }
     if (d.dataset.kind === "claim") {
       const id = $("claim-detail").dataset.claim;
       const res = await RRF.api("POST", `/api/v1/claims/${id}`, {status: d.dataset.status, note});
@@ -201,16 +228,43 @@
     if (res.ok) { $("open-error").hidden = true; $("open-rr").reset(); listRRs(false); showRR(res.data.rr_number); }
     else RRF.showError("open-error", res.data);
   });
-  $("receipt").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const rr = $("detail").dataset.rr;
+  async function sendReceipt(rr, note) {
+    const notes = [$("r-notes").value.trim(), note.trim()].filter(Boolean).join(" — ");
     const res = await RRF.api("POST", `/api/v1/repair-requests/${rr}/receipt`, {
       rr_marked_on_carton: $("r-marked").checked, freight_collect: $("r-collect").checked,
       visible_damage: $("r-damage").checked, third_party_equipment: $("r-third").checked,
-      out_of_warranty: $("r-oow").checked, serial_number_seen: $("r-serial").value.trim() || null, notes: $("r-notes").value,
+      out_of_warranty: $("r-oow").checked, serial_number_seen: $("r-serial").value.trim() || null, notes,
       warranty_override: $("r-override").value || null, warranty_override_note: $("r-override-note").value,
     });
-    if (res.ok) { showRR(rr); listRRs(false); listClaims(); } else RRF.showError("detail-error", res.data);
+    if (res.ok) { showRR(rr); listRRs(false); listClaims(); $("scan-rr").value = ""; $("scan-rr").focus(); }
+    else RRF.showError("detail-error", res.data);
+  }
+  $("receipt").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const rr = $("detail").dataset.rr;
+    const norm = (v) => v.trim().toUpperCase().replace(/[\s-]+/g, "");
+    const seen = $("r-serial").value, expected = $("detail").dataset.serial || "";
+    // What would reject the unit: shown first, and sent only once the desk confirms with a reason.
+    const problems = [];
+    if (norm(seen) !== norm(expected)) problems.push(`the serial read off the unit (${seen.trim()}) is not the RR's (${expected})`);
+    if (!$("r-marked").checked) problems.push("the RR number is not on the carton");
+    if ($("r-collect").checked) problems.push("it came freight collect / COD");
+    if ($("r-damage").checked) problems.push("it is visibly damaged");
+    if ($("r-third").checked) problems.push("it is third-party equipment");
+    if ($("r-oow").checked) problems.push("it is out of warranty");
+    if (!problems.length) { await sendReceipt(rr, ""); return; }
+    ask("receipt", `Reject the unit for ${rr}?`,
+      "The unit will be rejected because " + problems.join("; ") + ". The customer is emailed and a return to the sender is prepared (this can be corrected while the unit is here).");
+  });
+  $("scan").addEventListener("submit", async (ev) => {
+    ev.preventDefault();  // a barcode scanner types the RR number and presses Enter
+    const rr = $("scan-rr").value.trim().toUpperCase();
+    if (!rr) return;
+    const res = await RRF.api("GET", "/api/v1/repair-requests/" + encodeURIComponent(rr));
+    if (!res.ok) { RRF.showError("scan-error", res.data); return; }
+    $("scan-error").hidden = true;
+    await showRR(rr);
+    if (!$("receipt").hidden) $("r-serial").focus();
   });
   $("replace").addEventListener("submit", async (ev) => {
     ev.preventDefault();
