@@ -1,4 +1,4 @@
-"""axe-core (vendored) over the customer, finance and staff pages: 0 serious or critical violations."""
+"""axe-core (vendored) over the customer, finance and staff pages: 0 serious or critical."""
 
 from __future__ import annotations
 
