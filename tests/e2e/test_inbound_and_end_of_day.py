@@ -87,7 +87,13 @@ def test_customer_in_germany_buys_an_inbound_label_by_card(server: Server, page:
     assert tracking
     assert f"Return label bought: {label['carrier']} {tracking}" in state
     assert f"(reference {rr})" in state
-    # Registered as the RR's inbound tracking without the customer typing it.
+    # Registered as the RR's inbound tracking without the customer typing it (the page's next
+    # poll at the latest: an answer may be up to 5 s old, freight/read_versions.py MAX_AGE).
+    deadline = time.monotonic() + 15
+    while tracking not in (page.text_content("#inbound") or "") and time.monotonic() < deadline:
+        time.sleep(1)
+        page.reload()
+        page.wait_for_selector("#inbound-label-card:not([hidden])")
     assert tracking in (page.text_content("#inbound") or "")
     assert page.text_content("#status") == "Open"
     page.screenshot(path=str(server.data_dir / "inbound-label.png"))
